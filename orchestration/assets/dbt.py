@@ -1,0 +1,124 @@
+"""The dbt project as Dagster assets: lineage from raw/reference tables to the marts."""
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pyarrow as pa
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.settings import check_manifest, load_settings
+from orchestration.warehouse import connect
+
+_SETTINGS = load_settings()
+DBT_PROJECT = DbtProject(
+    project_dir=_SETTINGS.dbt_project_dir, profiles_dir=_SETTINGS.dbt_project_dir
+)
+
+CHECK_RESULTS_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("asset_key", pa.string()),
+        ("check_name", pa.string()),
+        ("suite", pa.string()),
+        ("outcome", pa.string()),
+        ("failures", pa.int64()),
+        ("message", pa.string()),
+        ("severity", pa.string()),
+        ("checked_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+class EgovTranslator(DagsterDbtTranslator):
+    """Asset keys mirror DuckDB locations: ``[schema, table]``; groups are the layers."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return dbt_resource_props.get("schema") or "dbt"
+
+
+def dbt_resource() -> DbtCliResource:
+    """dbt from this virtualenv, so it works without an activated venv."""
+    return DbtCliResource(
+        project_dir=DBT_PROJECT,
+        profiles_dir=str(_SETTINGS.dbt_project_dir),
+        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+    )
+
+
+def _checked_relation(test: Mapping[str, Any], nodes: Mapping[str, Any]) -> str:
+    """``schema.table`` of the model a dbt test checks (attached node, else first parent)."""
+    parent = test.get("attached_node") or next(iter(test["depends_on"]["nodes"]), None)
+    node = nodes.get(parent or "")
+    return f"{node['schema']}.{node['name']}" if node else ""
+
+
+def _record_check_results(
+    run_id: str, run_results: Mapping[str, Any], manifest: Mapping[str, Any]
+) -> int:
+    """Append dbt test outcomes to ``audit.check_results`` in the build database."""
+    checked_at = dt.datetime.now(dt.UTC)
+    nodes = manifest["nodes"]
+    rows = []
+    for result in run_results.get("results", []):
+        test = nodes.get(result["unique_id"])
+        if test is None or test["resource_type"] != "test":
+            continue
+        rows.append(
+            {
+                "run_id": run_id,
+                "asset_key": _checked_relation(test, nodes),
+                "check_name": test["name"],
+                "suite": "dbt",
+                "outcome": result["status"],
+                "failures": result.get("failures"),
+                "message": result.get("message"),
+                "severity": test["config"].get("severity", "error").lower(),
+                "checked_at": checked_at,
+            }
+        )
+    if not rows:
+        return 0
+    settings = load_settings()
+    with connect(settings.build_db) as con:
+        con.execute("create schema if not exists audit")
+        con.register("_rows", pa.Table.from_pylist(rows, schema=CHECK_RESULTS_SCHEMA))
+        con.execute("create table if not exists audit.check_results as from _rows limit 0")
+        con.execute("insert into audit.check_results by name select * from _rows")
+    return len(rows)
+
+
+@dbt_assets(
+    manifest=check_manifest(_SETTINGS),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=EgovTranslator(),
+)
+def egov_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Seeds, staging views and mart tables of dbt_project, built and tested (`dbt build`)."""
+    settings = load_settings()
+    target = settings.dbt_runs_dir / context.run_id
+    invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+    yield from invocation.stream()
+    results_path = target / "run_results.json"
+    if results_path.exists():
+        n = _record_check_results(
+            context.run_id, json.loads(results_path.read_text()), invocation.manifest
+        )
+        context.log.info("recorded %d dbt test results in audit.check_results", n)
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description="dbt build failed: see the failing models and tests above; "
+            "nothing downstream (publish) runs",
+        )

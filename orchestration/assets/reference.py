@@ -1,0 +1,32 @@
+"""Reference data: the versioned admin-unit dimension and the 2025 crosswalk."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pyarrow as pa
+
+from orchestration.settings import load_settings
+from orchestration.warehouse import connect, replace_table
+from sources.admin_units import build_admin_units, build_crosswalk
+
+
+def _store(table_name: str, data: pa.Table) -> dg.MaterializeResult:
+    settings = load_settings()
+    with connect(settings.build_db) as con:
+        rows = replace_table(con, "ref", table_name, data)
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": rows, "database": str(settings.build_db)}
+    )
+
+
+@dg.asset(key=["ref", "admin_units"], group_name="reference", kinds={"python", "duckdb"})
+def admin_units() -> dg.MaterializeResult:
+    """Hanoi's administrative units, versioned: the city, 30 districts and 526 communes
+    valid until 2025-06-30, and the 126 communes from 2025-07-01 (vietnamadminunits)."""
+    return _store("admin_units", build_admin_units())
+
+
+@dg.asset(key=["ref", "admin_unit_crosswalk"], group_name="reference", kinds={"python", "duckdb"})
+def admin_unit_crosswalk() -> dg.MaterializeResult:
+    """Old commune -> new commune(s) at the 2025-07-01 reform, with allocation weights."""
+    return _store("admin_unit_crosswalk", build_crosswalk())

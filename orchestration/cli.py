@@ -1,0 +1,445 @@
+"""`egov`: run, inspect and feed the warehouse from the command line.
+
+Errors the user can act on (:class:`EgovError`) print as one red line and exit 2;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.settings import (
+    SOURCES,
+    EgovError,
+    Settings,
+    apply_environment,
+    check_manifest,
+    load_settings,
+    prepare_data_dir,
+)
+
+app = typer.Typer(
+    help="Hanoi e-government warehouse: sample data -> DuckDB -> dbt -> checks -> published marts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXAMPLE_QUERY = (
+    "select admin_level, count(*) as units from marts.dim_admin_units "
+    "where valid_to is null or valid_to >= date '2024-12-31' group by admin_level order by units"
+)
+STATUS_VERSION = 1
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print :class:`EgovError` as one line and exit 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EgovError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _ready(*, need_manifest: bool = True) -> Settings:
+    settings = load_settings()
+    prepare_data_dir(settings)
+    apply_environment(settings)
+    if need_manifest:
+        check_manifest(settings)
+    return settings
+
+
+def _landing_files(settings: Settings, source: str) -> list[Path]:
+    folder = settings.landing(source)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _place_sample_if_empty(settings: Settings) -> bool:
+    """On a fresh checkout (landing empty) write the bundled sample into landing/."""
+    if any(_landing_files(settings, s) for s in SOURCES):
+        return False
+    from sources.sample import write_sample
+
+    with out.status("Writing the bundled sample into landing/ ...") as status:
+
+        def done(source: str, paths: list[Path]) -> None:
+            out.print(f"  sample [bold]{source}[/]: {len(paths)} files")
+            status.update(f"Writing the bundled sample into landing/ ... ({source} done)")
+
+        write_sample(
+            settings.landing_dir,
+            seed=settings.sample_seed,
+            scale=settings.sample_scale,
+            on_source_done=done,
+        )
+    return True
+
+
+@app.command()
+@_friendly
+def run(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Dagster's full log.")
+    ] = False,
+) -> None:
+    """Run the main job: landing files -> DuckDB -> dbt build and tests -> publish.
+
+    On a fresh checkout (nothing in landing/) it first places the bundled sample there.
+    """
+    settings = _ready()
+    from orchestration.warehouse import connect
+
+    with connect(settings.build_db):  # a locked or corrupt file fails here, in one line
+        pass
+    if _place_sample_if_empty(settings):
+        out.print(f"Placed the sample (seed {settings.sample_seed}) in {settings.landing_dir}")
+    with out.status("Loading the Dagster code location ..."):
+        import dagster as dg
+
+        from orchestration import progress
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def("main")
+        instance = dg.DagsterInstance.get()
+    loggers: dict[str, Any] = {"egov_progress": {}}
+    if verbose:
+        loggers["console"] = {"config": {"log_level": "DEBUG"}}
+    started = time.monotonic()
+    step_started: dict[str, float] = {}
+    failures: list[str] = []
+    # dagster-dbt echoes every dbt log line to stdout: keep it in a file unless --verbose.
+    tool_log = settings.dbt_log_dir / "last_run_output.log"
+    screen = Console(file=sys.stdout)
+    with (
+        screen.status("Running the main job ...") as status,
+        tool_log.open("w", encoding="utf-8") as log_file,
+        contextlib.redirect_stdout(sys.stdout if verbose else log_file),
+    ):
+
+        def on_step(kind: str, step: str, message: str) -> None:
+            if kind == "STEP_START":
+                step_started[step] = time.monotonic()
+                status.update(f"Running [bold]{step}[/] ...")
+            elif kind == "STEP_SUCCESS":
+                took = time.monotonic() - step_started.get(step, started)
+                screen.print(f"  [green]done[/]    {step} ({took:.1f} s)")
+            elif kind == "STEP_FAILURE":
+                screen.print(f"  [red]failed[/]  {step}: {message}", highlight=False)
+                failures.append(step)
+            elif kind == "STEP_SKIPPED":
+                screen.print(f"  [yellow]skipped[/] {step} (an upstream step failed)")
+
+        unsubscribe = progress.subscribe(on_step)
+        try:
+            result = job.execute_in_process(
+                instance=instance, run_config={"loggers": loggers}, raise_on_error=False
+            )
+        finally:
+            unsubscribe()
+    took = time.monotonic() - started
+    if not result.success:
+        raise EgovError(
+            f"run {result.run_id} failed in {', '.join(failures) or 'the job'} after {took:.0f} s: "
+            f"the published marts are unchanged; details in {tool_log} and `egov status`"
+        )
+    out.print(f"[bold green]Run {result.run_id} succeeded[/] in {took:.0f} s.")
+    out.print(f"Published marts (DuckDB, open read-only): [bold]{settings.published_db}[/]")
+    out.print("Example query:")
+    out.print(f'  egov query "{EXAMPLE_QUERY}"', highlight=False, soft_wrap=True)
+    out.print(
+        f"  python -c \"import duckdb; print(duckdb.connect('{settings.published_db}', "
+        f'read_only=True).sql(\\"{EXAMPLE_QUERY}\\"))"',
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+@_friendly
+def sample(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write <source>/ folders into.")],
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives identical files.")
+    ] = 2025,
+    scale: Annotated[float, typer.Option(help="Volume factor for dossier-level data.")] = 1.0,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these sources (repeatable).")
+    ] = None,
+) -> None:
+    """Write the sample source files (2021-01..2024-12) in the publishers' formats."""
+    from sources.sample import SOURCES as SAMPLE_SOURCES
+    from sources.sample import write_source
+
+    chosen = source or list(SAMPLE_SOURCES)
+    unknown = sorted(set(chosen) - set(SAMPLE_SOURCES))
+    if unknown:
+        raise EgovError(f"unknown source {unknown[0]!r}: choose from {', '.join(SAMPLE_SOURCES)}")
+    if scale <= 0:
+        raise EgovError(f"--scale must be positive, got {scale}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not os.access(out_dir, os.W_OK):
+        raise EgovError(f"{out_dir} is not writable: choose another --out")
+    table = Table("source", "files", "bytes", "seconds")
+    with out.status("Writing sample ...") as status:
+        for name in chosen:
+            status.update(f"Writing sample [bold]{name}[/] ...")
+            started = time.monotonic()
+            paths = write_source(name, out_dir, seed=seed, scale=scale)
+            size = sum(p.stat().st_size for p in paths)
+            table.add_row(name, str(len(paths)), f"{size:,}", f"{time.monotonic() - started:.1f}")
+    out.print(table)
+    out.print(f"Sample written to {out_dir.resolve()}")
+
+
+@app.command("sample-api")
+@_friendly
+def sample_api(
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Folder of monthly ho_so_YYYY-MM.csv files.")
+    ],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
+    token: Annotated[
+        str | None, typer.Option(help="Require this bearer token.", envvar="EGOV_SAMPLE_API_TOKEN")
+    ] = None,
+) -> None:
+    """Serve sample dossiers as the paginated JSON API of a one-stop-desk system."""
+    from sources.sample.procedures_api import serve
+
+    if not folder.is_dir() or not any(folder.glob("ho_so_*.csv")):
+        raise EgovError(
+            f"{folder} holds no ho_so_YYYY-MM.csv files: write them with "
+            "`egov sample --out DIR --source procedures` and pass --dir DIR/procedures"
+        )
+    server = serve(folder, port=port, token=token)
+    out.print(f"Serving {folder} at {server.url}/api/v1/dossiers?month=2024-01 (Ctrl-C stops)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+def _status(settings: Settings) -> dict[str, Any]:
+    """The documented `egov status --json` document (README, "Status")."""
+    from orchestration.warehouse import connect
+
+    doc: dict[str, Any] = {
+        "status_version": STATUS_VERSION,
+        "data_dir": str(settings.data_dir),
+        "build_db": str(settings.build_db),
+        "published_db": str(settings.published_db),
+        "published": None,
+        "sources": {
+            s: {
+                "landing_dir": str(settings.landing(s)),
+                "landing_files": len(_landing_files(settings, s)),
+                "last_load": None,
+            }
+            for s in SOURCES
+        },
+        "last_run": None,
+        "checks": None,
+        "notes": [],
+    }
+    if settings.published_db.exists():
+        with connect(settings.published_db, read_only=True) as con:
+            run_id, published_at = con.execute(
+                "select run_id, published_at from audit.publication"
+            ).fetchall()[0]
+            tables = con.execute(
+                "select table_name, row_count from audit.published_tables order by 1"
+            ).fetchall()
+        doc["published"] = {
+            "run_id": run_id,
+            "published_at": published_at.isoformat(),
+            "tables": dict(tables),
+        }
+    if settings.build_db.exists():
+        try:
+            with connect(settings.build_db, read_only=True) as con:
+                has_checks = con.execute(
+                    "select count(*) from duckdb_tables() "
+                    "where schema_name = 'audit' and table_name = 'check_results'"
+                ).fetchall()[0][0]
+                if has_checks:
+                    rows = con.execute(
+                        "select run_id, asset_key, check_name, suite, outcome, failures, "
+                        "checked_at from audit.check_results where run_id = ("
+                        "select run_id from audit.check_results order by checked_at desc limit 1)"
+                    ).fetchall()
+                    failing = [
+                        {"asset_key": r[1], "check_name": r[2], "suite": r[3], "outcome": r[4],
+                         "failures": r[5]}
+                        for r in rows if r[4] not in ("pass", "success")
+                    ]  # fmt: skip
+                    doc["checks"] = {
+                        "run_id": rows[0][0],
+                        "checked_at": rows[0][6].isoformat(),
+                        "total": len(rows),
+                        "passed": len(rows) - len(failing),
+                        "failed": len(failing),
+                        "failing": failing,
+                    }
+        except EgovError as exc:
+            doc["notes"].append(str(exc))
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    runs = instance.get_runs(limit=1)
+    if runs:
+        record = instance.get_run_record_by_id(runs[0].run_id)
+        doc["last_run"] = {
+            "run_id": runs[0].run_id,
+            "job": runs[0].job_name,
+            "status": runs[0].status.value,
+            "started_at": record.start_time and _iso(record.start_time),
+            "finished_at": record.end_time and _iso(record.end_time),
+        }
+    return doc
+
+
+def _iso(timestamp: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(microsecond=0).isoformat()
+
+
+@app.command()
+@_friendly
+def status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the documented JSON document.")
+    ] = False,
+) -> None:
+    """Build and published databases, landing per source, last run and last check results."""
+    settings = _ready(need_manifest=False)
+    doc = _status(settings)
+    if as_json:
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    out.print(f"data dir      {doc['data_dir']}")
+    out.print(f"build db      {doc['build_db']}")
+    pub = doc["published"]
+    out.print(
+        f"published db  {doc['published_db']}"
+        + (
+            f"  (run {pub['run_id']}, {pub['published_at']})"
+            if pub
+            else "  (nothing published yet)"
+        )
+    )
+    run_doc = doc["last_run"]
+    if run_doc:
+        out.print(
+            f"last run      {run_doc['run_id']} {run_doc['status']} at {run_doc['finished_at']}"
+        )
+    table = Table("source", "landing files", "last load")
+    for name, info in doc["sources"].items():
+        table.add_row(name, str(info["landing_files"]), info["last_load"] or "-")
+    out.print(table)
+    checks = doc["checks"]
+    if checks:
+        colour = "green" if not checks["failed"] else "red"
+        out.print(
+            f"checks        [{colour}]{checks['passed']}/{checks['total']} passed[/] "
+            f"(run {checks['run_id']})"
+        )
+        for failing in checks["failing"]:
+            out.print(
+                f"  [red]{failing['outcome']}[/] {failing['asset_key']}: {failing['check_name']}"
+            )
+    for note in doc["notes"]:
+        out.print(f"[yellow]note:[/] {note}")
+
+
+@app.command()
+@_friendly
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run read-only on the published database.")],
+) -> None:
+    """Run a read-only query on the published marts and print the result."""
+    from orchestration.warehouse import connect
+
+    settings = load_settings()
+    import duckdb
+
+    with connect(settings.published_db, read_only=True) as con:
+        try:
+            cursor = con.execute(sql)
+        except duckdb.Error as exc:
+            raise EgovError(f"query failed: {exc}") from None
+        names = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    table = Table(*names)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+
+
+@app.command()
+@_friendly
+def prepare() -> None:
+    """Prepare the dbt manifest (`dbt parse`); `make install` runs this once."""
+    settings = _ready(need_manifest=False)
+    dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
+    with out.status("dbt parse ..."):
+        proc = subprocess.run(
+            [
+                dbt,
+                "parse",
+                "--project-dir",
+                str(settings.dbt_project_dir),
+                "--profiles-dir",
+                str(settings.dbt_project_dir),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise EgovError("dbt parse failed (output above): fix the dbt project, then `egov prepare`")
+    out.print(f"dbt manifest ready: {check_manifest(settings)} (data dir {settings.data_dir})")
+
+
+@app.command()
+@_friendly
+def dev(
+    port: Annotated[int, typer.Option(help="Port of the Dagster UI on 127.0.0.1.")] = 3000,
+) -> None:
+    """Start the Dagster UI on this code location (schedules, sensors, lineage)."""
+    _ready()
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    out.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
+    os.execv(
+        dagster,
+        [dagster, "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+    )
+
+
+if __name__ == "__main__":
+    app()
