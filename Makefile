@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+PYTHON ?= $(or $(shell command -v python3.11 2>/dev/null),python3)
 UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
