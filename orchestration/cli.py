@@ -404,7 +404,9 @@ def query(
 @_friendly
 def prepare() -> None:
     """Prepare the dbt manifest (`dbt parse`); `make install` runs this once."""
-    settings = _ready(need_manifest=False)
+    settings = load_settings()  # parsing needs no data dir: do not create one
+    apply_environment(settings)
+    os.environ["DBT_LOG_PATH"] = str(settings.dbt_project_dir / "logs")
     dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
     with out.status("dbt parse ..."):
         proc = subprocess.run(
@@ -423,7 +425,7 @@ def prepare() -> None:
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise EgovError("dbt parse failed (output above): fix the dbt project, then `egov prepare`")
-    out.print(f"dbt manifest ready: {check_manifest(settings)} (data dir {settings.data_dir})")
+    out.print(f"dbt manifest ready: {check_manifest(settings)}")
 
 
 @app.command()
