@@ -167,7 +167,10 @@ def run(
             f"the published marts are unchanged; details in {tool_log} and `egov status`"
         )
     out.print(f"[bold green]Run {result.run_id} succeeded[/] in {took:.0f} s.")
-    out.print(f"Published marts (DuckDB, open read-only): [bold]{settings.published_db}[/]")
+    out.print(
+        f"Published marts (DuckDB, open read-only): [bold]{settings.published_db}[/]",
+        soft_wrap=True,
+    )
     out.print("Example query:")
     out.print(f'  egov query "{EXAMPLE_QUERY}"', highlight=False, soft_wrap=True)
     out.print(
