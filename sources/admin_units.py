@@ -15,6 +15,7 @@ path: ``01`` (city), ``01-002`` (district), ``01-002-00037`` (commune before
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import json
 import sqlite3
@@ -87,11 +88,21 @@ def package_data_dir() -> Path:
     return data_dir
 
 
-def _rows(data_dir: Path, sql: str) -> list[sqlite3.Row]:
+def _rows(data_dir: Path, sql: str, params: tuple = (PROVINCE_CODE,)) -> list[sqlite3.Row]:
     uri = f"file:{data_dir / 'dataset.db'}?mode=ro"
     with sqlite3.connect(uri, uri=True) as conn:
         conn.row_factory = sqlite3.Row
-        return conn.execute(sql, (PROVINCE_CODE,)).fetchall()
+        return conn.execute(sql, params).fetchall()
+
+
+def legacy_provinces(data_dir: Path | None = None) -> list[tuple[str, str]]:
+    """(GSO code, name) of the 63 provinces before the 2025 merger, ordered by code."""
+    rows = _rows(
+        data_dir or package_data_dir(),
+        "select distinct provinceCode, province from admin_units_legacy order by provinceCode",
+        (),
+    )
+    return [(str(r["provinceCode"]), str(r["province"])) for r in rows]
 
 
 def _unit(
@@ -120,6 +131,7 @@ def _unit(
     }
 
 
+@functools.cache
 def build_admin_units(data_dir: Path | None = None) -> pa.Table:
     """Versioned units of Hanoi: the city, 30 districts and 526 communes before the
     reform (valid to 2025-06-30), and the 126 communes from 2025-07-01."""
@@ -165,6 +177,7 @@ def build_admin_units(data_dir: Path | None = None) -> pa.Table:
     return pa.Table.from_pylist(units, schema=ADMIN_UNITS_SCHEMA)
 
 
+@functools.cache
 def build_crosswalk(data_dir: Path | None = None) -> pa.Table:
     """Old commune -> new commune(s) with allocation weights.
 

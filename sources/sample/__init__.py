@@ -13,6 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT_SEED = 2025
+
+
+class CalibrationError(RuntimeError):
+    """A generator could not meet a published figure (or its own consistency rules); it
+    raises this before writing any file of the source."""
+
+
 SOURCES = ("budget", "disbursement", "grdp", "procedures", "governance_indices")
 
 

@@ -83,6 +83,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sources.admin_units import build_admin_units
+from sources.sample import CalibrationError
 from sources.sample._xlsx import save_reproducibly
 
 log = logging.getLogger(__name__)
@@ -107,10 +108,6 @@ HOAN_KIEM = "002"
 HOAN_KIEM_REVENUE_EXEC = {2021: 14_003_000, 2022: 14_732_000}  # B8 denominator, B6
 HOAN_KIEM_REVENUE_ESTIMATE_2022 = 11_250_000  # B7 denominator (city's assignment)
 PUBLISHED_RATES = {"B3": "124.7", "B5": "61.7", "B7": "131", "B8": "105.2"}
-
-
-class CalibrationError(RuntimeError):
-    """The generated numbers do not reproduce a published figure or an identity."""
 
 
 @dataclass(frozen=True)

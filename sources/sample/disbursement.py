@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 
 from sources.admin_units import build_admin_units
+from sources.sample import CalibrationError
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ def _apportion(total: int, weights: np.ndarray) -> np.ndarray:
 def _apportion_capped(total: int, weights: np.ndarray, caps: np.ndarray) -> np.ndarray:
     """``_apportion`` where no share may exceed its cap: the excess goes to the others."""
     if total > int(caps.sum()):
-        raise AssertionError(f"cannot place {total} under caps summing to {caps.sum()}")
+        raise CalibrationError(f"cannot place {total} under caps summing to {caps.sum()}")
     out = np.zeros(len(weights), dtype=np.int64)
     open_ = caps > 0
     left = total
@@ -244,7 +245,7 @@ def _city_increments(
     prev_index, prev_value = -1, 0
     for index, value in points:
         if value <= prev_value:
-            raise AssertionError(f"pinned cumulative {value} does not rise above {prev_value}")
+            raise CalibrationError(f"pinned cumulative {value} does not rise above {prev_value}")
         segment = slice(prev_index + 1, index + 1)
         increments[segment] = _apportion(value - prev_value, weights[segment])
         prev_index, prev_value = index, value
@@ -360,7 +361,7 @@ def _plan_year(rng: np.random.Generator, year: int, projects: list[_Project]) ->
     active = [p for p in projects if p.first_year <= year <= p.last_year]
     n = len(active)
     if n == 0:
-        raise AssertionError(f"no project active in {year}")
+        raise CalibrationError(f"no project active in {year}")
     dates = report_dates(year)
     own = np.array([p.own_capital for p in active])
     if own.all():
@@ -376,7 +377,7 @@ def _plan_year(rng: np.random.Generator, year: int, projects: list[_Project]) ->
         extra_weights = sizes
     plan_tp = plan_ttg + _apportion(tp_total - ttg_total, extra_weights)
     if (plan_ttg[~own] <= 0).any() or (plan_tp <= 0).any():
-        raise AssertionError(f"{year}: a project got an empty plan; raise the scale")
+        raise CalibrationError(f"{year}: a project got an empty plan; raise the scale")
 
     # City curve: noisy monthly intensity, pinned where a published figure says so.
     weights = _period_weights(dates, MONTH_WEIGHTS * rng.lognormal(0.0, 0.12, 12))
@@ -446,7 +447,7 @@ def _check(years: dict[int, _Year]) -> None:
         if not _at_precision(float(value), PUBLISHED[figure_id]):
             problems.append(f"{figure_id}: {value} != {PUBLISHED[figure_id]}")
     if problems:
-        raise AssertionError("disbursement sample misses its targets: " + "; ".join(problems))
+        raise CalibrationError("disbursement sample misses its targets: " + "; ".join(problems))
 
 
 def _vi_int(value: int) -> str:

@@ -49,14 +49,14 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import sqlite3
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 
-from sources.admin_units import build_admin_units, package_data_dir
+from sources.admin_units import build_admin_units, legacy_provinces
+from sources.sample import CalibrationError
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +147,10 @@ def ranks(scores: list[int]) -> list[int]:
 
 def _provinces() -> list[tuple[str, str]]:
     """(code, name) of the 63 provinces before 2025, read from the package's data file."""
-    uri = f"file:{package_data_dir() / 'dataset.db'}?mode=ro"
-    with sqlite3.connect(uri, uri=True) as conn:
-        rows = conn.execute(
-            "select distinct provinceCode, province from admin_units_legacy order by provinceCode"
-        ).fetchall()
+    rows = legacy_provinces()
     if len(rows) != N_PROVINCES or len({code for code, _ in rows}) != N_PROVINCES:
-        raise AssertionError(f"expected {N_PROVINCES} provinces in dataset.db, got {len(rows)}")
-    return [(str(code), str(name)) for code, name in rows]
+        raise CalibrationError(f"expected {N_PROVINCES} provinces in dataset.db, got {len(rows)}")
+    return rows
 
 
 def _ticks(value: float, decimals: int) -> int:
@@ -181,7 +177,7 @@ def _draw(
         out.extend(int(x) for x in draws[(draws >= low) & (draws <= high)])
         if len(out) >= n:
             return np.array(out[:n], dtype=np.int64)
-    raise AssertionError(f"cannot draw {n} scores in [{low}, {high}] around {mean}")
+    raise CalibrationError(f"cannot draw {n} scores in [{low}, {high}] around {mean}")
 
 
 def _index_year(
@@ -254,7 +250,7 @@ def _spread_to_sum(
                 diff -= step
                 moved = True
         if not moved:
-            raise AssertionError(f"cannot bring district scores to a sum of {target}")
+            raise CalibrationError(f"cannot bring district scores to a sum of {target}")
 
 
 def _district_scores(rng: np.random.Generator, codes: list[str]) -> dict[int, dict[str, int]]:
@@ -334,7 +330,7 @@ def _check(province_rows: list[list], district_rows: dict[int, list[list]]) -> N
         if by_code[2023][code] != expected:
             problems.append(f"2023 district {code}: {by_code[2023][code]} != {expected}")
     if problems:
-        raise AssertionError("governance-index sample misses its targets: " + "; ".join(problems))
+        raise CalibrationError("governance-index sample misses its targets: " + "; ".join(problems))
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[list]) -> Path:
@@ -358,7 +354,7 @@ def write(out_dir: Path, seed: int, scale: float = 1.0) -> list[Path]:
         if u["level"] == "district"
     ]
     if len(districts) != 30:
-        raise AssertionError(f"expected 30 district-level units, got {len(districts)}")
+        raise CalibrationError(f"expected 30 district-level units, got {len(districts)}")
     province_rows = _province_rows(rng, provinces)
     district_rows = _district_rows(rng, districts)
     _check(province_rows, district_rows)

@@ -34,6 +34,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from sources.sample import CalibrationError
 from sources.sample._xlsx import save_reproducibly
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,7 @@ def _check_calibration(tables: dict[str, dict]) -> None:
         if _round_pct(value) != _round_pct(target)
     ]
     if missed:
-        raise AssertionError("GRDP sample misses published figures: " + "; ".join(missed))
+        raise CalibrationError("GRDP sample misses published figures: " + "; ".join(missed))
 
 
 def _write_workbook(path: Path, release: Release, values: dict) -> Path:

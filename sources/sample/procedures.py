@@ -105,6 +105,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sources.admin_units import LEGACY_VALID_TO, UNIT_TYPES, build_admin_units
+from sources.sample import CalibrationError
 from sources.text import match_key, to_ascii
 
 log = logging.getLogger(__name__)
@@ -430,7 +431,7 @@ _DUE_HOUR = 17 * 3600
 _AFTER_HOURS_CUTOFF = 15 * 3600
 
 
-class ProcedureCalibrationError(AssertionError):
+class ProcedureCalibrationError(CalibrationError):
     """The generated dossiers do not meet a published figure they are calibrated to."""
 
 
