@@ -1,0 +1,413 @@
+"""Load one landed file into DuckDB: archive, manifest, quarantine, restatement history.
+
+Dagster-free; the ingest assets and ``egov ingest`` call :func:`ingest_file`.
+
+- Every file is first copied to ``archive/<source>/<sha256><suffix>`` (read-only), so
+  the exact bytes behind every row stay available.
+- The same bytes again (under any name) are a no-op that says which load has them.
+- Rows that fail parsing or mapping go to ``raw.<source>__rejects`` with file, row,
+  column, value and reason. A file whose rejected share exceeds the source's threshold
+  fails whole and loads nothing. Rows sharing a natural key are all rejected: which one
+  is right cannot be known.
+- A new file for a slot that holds rows replaces them in one transaction; the replaced
+  rows move to ``raw.<source>__history`` (revisions of official data are never lost).
+- ``audit.load_manifest`` has one row per attempted load: which file (name, sha256,
+  bytes, archive path) produced which rows (``_load_id`` on every raw row), with counts,
+  times, status and error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+import shutil
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sources.csvfile import quote_ident
+from sources.spec import REJECT_COLUMNS, ReadContext, SourceFileError, SourceSpec
+
+log = logging.getLogger(__name__)
+
+METADATA_SCHEMA = pa.schema(
+    [
+        ("_load_id", pa.string()),
+        ("_source_file_name", pa.string()),
+        ("_source_file_sha256", pa.string()),
+        ("_source_row_number", pa.int64()),
+        ("_partition_key", pa.string()),
+        ("_slot", pa.string()),
+        ("_loaded_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+HISTORY_SCHEMA = pa.schema(
+    [("_superseded_at", pa.timestamp("us", tz="UTC")), ("_superseded_by_load_id", pa.string())]
+)
+REJECTS_SCHEMA = pa.schema(
+    [
+        ("_load_id", pa.string()),
+        ("_source_file_name", pa.string()),
+        ("_source_file_sha256", pa.string()),
+        ("_partition_key", pa.string()),
+        ("_slot", pa.string()),
+        ("row_number", pa.int64()),
+        ("column_name", pa.string()),
+        ("value", pa.string()),
+        ("reason", pa.string()),
+        ("_rejected_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.string()),
+        ("source", pa.string()),
+        ("partition_key", pa.string()),
+        ("slot", pa.string()),
+        ("file_name", pa.string()),
+        ("sha256", pa.string()),
+        ("bytes", pa.int64()),
+        ("archive_path", pa.string()),
+        ("rows_read", pa.int64()),
+        ("rows_loaded", pa.int64()),
+        ("rows_rejected", pa.int64()),
+        ("rows_replaced", pa.int64()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("status", pa.string()),  # loaded | superseded | failed
+        ("superseded_by", pa.string()),
+        ("warnings", pa.string()),
+        ("error", pa.string()),
+    ]
+)
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+class SourceSchemaError(RuntimeError):
+    """A raw table exists with other columns than its source spec declares."""
+
+
+@dataclass
+class LoadOutcome:
+    """What happened to one file."""
+
+    source: str
+    file_name: str
+    sha256: str
+    status: str  # loaded | unchanged | failed
+    message: str
+    load_id: str | None = None
+    partition_key: str | None = None
+    slot: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_replaced: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` if it is a plain file name; a name with a path in it (``../x``) or
+    control characters is refused, so that nothing is ever written outside its folder."""
+    name = unicodedata.normalize("NFC", name)
+    if not name or name in (".", "..") or ".." in name.split("/") or _UNSAFE.search(name):
+        raise SourceFileError(
+            name or "''",
+            "is not a plain file name (path separators, '..' or control characters): refused",
+        )
+    if name.startswith("."):
+        raise SourceFileError(name, "hidden file names are not loaded")
+    return name
+
+
+def _create_like(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
+    con.register("_empty_schema", schema.empty_table())
+    con.execute(f"create table if not exists {table} as select * from _empty_schema")
+    con.unregister("_empty_schema")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
+            "and database_name = current_database() order by column_index",
+            [schema, table],
+        ).fetchall()
+    ]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    """Create the raw, history, rejects and manifest tables when missing; refuse a raw
+    table whose columns differ from the spec (a changed spec needs a migration)."""
+    con.execute("create schema if not exists raw; create schema if not exists audit")
+    raw_schema = pa.schema(list(spec.schema) + list(METADATA_SCHEMA))
+    existing = _columns(con, "raw", spec.name)
+    if existing and existing != raw_schema.names:
+        raise SourceSchemaError(
+            f"raw.{spec.name} has columns {existing}, but the source spec declares "
+            f"{raw_schema.names}: migrate the table (or drop it and reload from archive/)"
+        )
+    _create_like(con, f"raw.{spec.name}", raw_schema)
+    _create_like(
+        con, f"raw.{spec.name}__history", pa.schema(list(raw_schema) + list(HISTORY_SCHEMA))
+    )
+    _create_like(con, f"raw.{spec.name}__rejects", REJECTS_SCHEMA)
+    _create_like(con, "audit.load_manifest", MANIFEST_SCHEMA)
+
+
+def _archive(path: Path, archive_dir: Path, source: str, sha: str, suffix: str) -> Path:
+    target = archive_dir / source / f"{sha}{suffix.lower()}"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    shutil.copyfile(path, tmp)
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, target)
+    return target
+
+
+def _previous_load(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> tuple | None:
+    rows = con.execute(
+        "select load_id, file_name, status, finished_at from audit.load_manifest "
+        "where source = ? and sha256 = ? and status in ('loaded', 'superseded') "
+        "order by finished_at limit 1",
+        [source, sha],
+    ).fetchall()
+    return rows[0] if rows else None
+
+
+def _insert_manifest(con: duckdb.DuckDBPyConnection, row: dict) -> None:
+    con.register("_manifest_row", pa.Table.from_pylist([row], schema=MANIFEST_SCHEMA))
+    con.execute("insert into audit.load_manifest by name select * from _manifest_row")
+    con.unregister("_manifest_row")
+
+
+def _duplicate_key_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> int:
+    """Move every row whose natural key repeats from _incoming to _incoming_rejects."""
+    keys = ", ".join(quote_ident(k) for k in spec.natural_key)
+    key_text = " || ' / ' || ".join(
+        f"coalesce({quote_ident(k)}::varchar, '∅')" for k in spec.natural_key
+    )
+    con.execute(
+        f"""
+        create or replace temp table _dup as
+        select _source_row_number, {key_text} as key_value,
+            count(*) over (partition by {keys}) as n,
+            string_agg(_source_row_number::varchar, ', ') over (partition by {keys}) as rows_at
+        from _incoming
+        qualify n > 1
+        """
+    )
+    n = con.execute("select count(*) from _dup").fetchall()[0][0]
+    if n:
+        label = " + ".join(spec.natural_key)
+        con.execute(
+            f"""
+            insert into _incoming_rejects
+            select _source_row_number, '{label}', key_value,
+                'the key ' || key_value || ' appears ' || n || ' times (rows ' || rows_at || ')'
+            from _dup;
+            delete from _incoming where _source_row_number in (select _source_row_number from _dup);
+            """
+        )
+    return n
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    path: Path,
+    *,
+    archive_dir: Path,
+    work_dir: Path,
+    file_name: str | None = None,
+) -> LoadOutcome:
+    """Load ``path`` (landed as ``file_name``) into ``raw.<spec.name>``.
+
+    Returns the outcome for ``loaded`` and ``unchanged``; raises :class:`SourceFileError`
+    (after recording a ``failed`` manifest row) when the file cannot be loaded whole.
+    """
+    name = safe_file_name(file_name or path.name)
+    slot = spec.match(name)
+    if slot is None:
+        raise SourceFileError(
+            name, f"is not a {spec.name} file name (expected a name like {spec.file_example})"
+        )
+    ensure_tables(con, spec)
+    sha = file_sha256(path)
+    previous = _previous_load(con, spec.name, sha)
+    if previous is not None:
+        load_id, earlier, status, finished = previous
+        return LoadOutcome(
+            spec.name, name, sha, "unchanged",
+            f"{name}: same bytes as {earlier}, {status} by load {load_id} at "
+            f"{finished:%Y-%m-%d %H:%M:%S}: nothing to do",
+            load_id=load_id, partition_key=slot.partition_key, slot=slot.slot,
+        )  # fmt: skip
+    load_id = uuid.uuid4().hex
+    con.execute("drop table if exists _incoming; drop table if exists _incoming_rejects")
+    size = path.stat().st_size
+    archived = _archive(path, archive_dir, spec.name, sha, path.suffix)
+    started = dt.datetime.now(dt.UTC)
+    manifest = {
+        "load_id": load_id, "source": spec.name, "partition_key": slot.partition_key,
+        "slot": slot.slot, "file_name": name, "sha256": sha, "bytes": size,
+        "archive_path": str(archived), "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0,
+        "rows_replaced": 0, "started_at": started, "finished_at": None, "status": None,
+        "superseded_by": None, "warnings": None, "error": None,
+    }  # fmt: skip
+    warnings: list[str] = []
+    try:
+        result = spec.reader(
+            ReadContext(con, archived, name, slot, load_id, spec.encoding, work_dir / load_id)
+        )
+        warnings = result.warnings
+        result.rows.create_view("_rows_rel", replace=True)
+        result.rejects.create_view("_rejects_rel", replace=True)
+        expected = [*spec.schema.names, "_source_row_number"]
+        if sorted(result.rows.columns) != sorted(expected):
+            raise RuntimeError(
+                f"reader of {spec.name} returned columns {result.rows.columns}, expected {expected}"
+            )
+        cols = ", ".join(quote_ident(c) for c in expected)
+        con.execute("create or replace temp table _incoming as select " + cols + " from _rows_rel")
+        con.execute(
+            "create or replace temp table _incoming_rejects as select "
+            + ", ".join(REJECT_COLUMNS)
+            + " from _rejects_rel"
+        )
+        _duplicate_key_rejects(con, spec)
+        rejected = con.execute(
+            "select count(distinct row_number) from _incoming_rejects"
+        ).fetchall()[0][0]
+        loaded = con.execute("select count(*) from _incoming").fetchall()[0][0]
+        manifest.update(rows_read=result.rows_read, rows_loaded=loaded, rows_rejected=rejected)
+        share = rejected / result.rows_read if result.rows_read else 1.0
+        if share > spec.reject_threshold:
+            first = con.execute(
+                "select row_number, column_name, value, reason from _incoming_rejects "
+                "order by row_number limit 3"
+            ).fetchall()
+            examples = "; ".join(
+                f"row {r} column {c!r} value {v!r}: {why}" for r, c, v, why in first
+            )
+            raise SourceFileError(
+                name,
+                f"{rejected} of {result.rows_read} rows rejected ({share:.2%}, above the "
+                f"{spec.reject_threshold:.0%} threshold of {spec.name}): nothing loaded; first: "
+                f"{examples}",
+            )
+        now = dt.datetime.now(dt.UTC)
+        meta = {
+            "load": load_id, "name": name, "sha": sha, "part": slot.partition_key,
+            "slot": slot.slot, "now": now,
+        }  # fmt: skip
+        raw = f"raw.{spec.name}"
+        con.execute("begin transaction")
+        try:
+            replaced = con.execute(
+                f"select count(*) from {raw} where _slot = $slot", {"slot": slot.slot}
+            ).fetchall()[0][0]
+            con.execute(
+                f"insert into {raw}__history select *, $now, $load from {raw} where _slot = $slot",
+                {"now": now, "load": load_id, "slot": slot.slot},
+            )
+            con.execute(f"delete from {raw} where _slot = $slot", {"slot": slot.slot})
+            con.execute(
+                f"""
+                insert into {raw} by name
+                select {", ".join(quote_ident(c) for c in spec.schema.names)}, _source_row_number,
+                    $load as _load_id, $name as _source_file_name,
+                    $sha as _source_file_sha256, $part as _partition_key, $slot as _slot,
+                    $now as _loaded_at
+                from _incoming
+                """,
+                meta,
+            )
+            _insert_rejects(con, spec, meta)
+            con.execute(
+                "update audit.load_manifest set status = 'superseded', superseded_by = $load "
+                "where source = $source and slot = $slot and status = 'loaded'",
+                {"load": load_id, "source": spec.name, "slot": slot.slot},
+            )
+            manifest.update(
+                rows_replaced=replaced, finished_at=dt.datetime.now(dt.UTC), status="loaded",
+                warnings="\n".join(warnings) or None,
+            )  # fmt: skip
+            _insert_manifest(con, manifest)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    except SourceFileError as exc:
+        manifest.update(finished_at=dt.datetime.now(dt.UTC), status="failed", error=str(exc))
+        manifest["warnings"] = "\n".join(warnings) or None
+        _record_failure(con, spec, manifest)
+        raise
+    finally:
+        shutil.rmtree(work_dir / load_id, ignore_errors=True)
+    message = (
+        f"{name}: loaded {loaded} rows into raw.{spec.name} ({slot.slot})"
+        + (f", {rejected} rejected" if rejected else "")
+        + (f", replacing {replaced} rows kept in raw.{spec.name}__history" if replaced else "")
+    )
+    return LoadOutcome(
+        spec.name, name, sha, "loaded", message, load_id=load_id,
+        partition_key=slot.partition_key, slot=slot.slot, rows_read=result.rows_read,
+        rows_loaded=loaded, rows_rejected=rejected, rows_replaced=replaced, warnings=warnings,
+    )  # fmt: skip
+
+
+def _insert_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec, meta: dict) -> None:
+    con.execute(
+        f"""
+        insert into raw.{spec.name}__rejects by name
+        select $load as _load_id, $name as _source_file_name, $sha as _source_file_sha256,
+            $part as _partition_key, $slot as _slot, row_number, column_name, value, reason,
+            $now as _rejected_at
+        from _incoming_rejects
+        """,
+        meta,
+    )
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, spec: SourceSpec, manifest: dict) -> None:
+    """The failed attempt and its rejects (when it got that far) stay on record."""
+    con.execute("begin transaction")
+    try:
+        has_rejects = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where temporary and table_name = '_incoming_rejects'"
+        ).fetchall()[0][0]
+        if has_rejects and manifest["rows_read"]:
+            _insert_rejects(
+                con,
+                spec,
+                {
+                    "load": manifest["load_id"], "name": manifest["file_name"],
+                    "sha": manifest["sha256"], "part": manifest["partition_key"],
+                    "slot": manifest["slot"], "now": manifest["finished_at"],
+                },
+            )  # fmt: skip
+        _insert_manifest(con, manifest)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise

@@ -1,0 +1,221 @@
+"""Map the unit names sources write to ``admin_unit_id``s valid at each row's date.
+
+Names are matched on :func:`sources.text.match_key` (no type prefix, case-folded,
+de-accented), a commune within its district. A name that maps to no unit valid at the
+row's date, or to several, is a reject with the reason: never a guess.
+
+Only the distinct (level, name, district) triples go through Python; rows are mapped in
+DuckDB by joining them to a small lookup of validity segments, so a file of millions of
+rows never becomes Python objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import defaultdict
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from sources.admin_units import build_admin_units
+from sources.text import match_key
+
+LEVELS = ("city", "district", "commune")
+_MIN = dt.date(1900, 1, 1)
+_MAX = dt.date(9999, 12, 31)
+_CITY_KEYS = {"hanoi", "thanhphohanoi", "thanhpho", "tp", "tphanoi", "ubndthanhpho", ""}
+
+
+@dataclass(frozen=True)
+class _Version:
+    admin_unit_id: str
+    name_vi: str
+    valid_from: dt.date
+    valid_to: dt.date
+
+
+class UnitResolver:
+    """Hanoi's unit versions indexed by level, district and name key."""
+
+    def __init__(self, units: pa.Table | None = None) -> None:
+        rows = (units if units is not None else build_admin_units()).to_pylist()
+        self._by_id = {r["admin_unit_id"]: r for r in rows}
+        self._index: dict[tuple[str, str, str | None], list[_Version]] = defaultdict(list)
+        for r in rows:
+            version = _Version(
+                r["admin_unit_id"], r["name_vi"], r["valid_from"], r["valid_to"] or _MAX
+            )
+            key = match_key(r["short_name_vi"])
+            if r["level"] == "commune":
+                parent = r["parent_id"] if r["parent_id"] != "01" else None
+                self._index[("commune", key, parent)].append(version)
+            else:
+                self._index[(r["level"], key, None)].append(version)
+        self._districts = {k[1]: v for k, v in self._index.items() if k[0] == "district"}
+
+    def candidates(
+        self, level: str | None, name: str | None, district: str | None
+    ) -> tuple[list[_Version], str | None]:
+        """All versions the written names can mean, or ([], reason)."""
+        if level not in LEVELS:
+            return [], f"unknown unit level {level!r}"
+        if level == "city":
+            if match_key(name or "") in _CITY_KEYS or match_key(name or "").endswith("hanoi"):
+                return [_Version("01", "Thành phố Hà Nội", _MIN, _MAX)], None
+            return [], f"{name!r} is not the city"
+        if not name or not match_key(name):
+            return [], f"no {level} name"
+        if level == "district":
+            found = self._districts.get(match_key(name), [])
+            return (found, None) if found else ([], f"no district named {name!r}")
+        # commune: within its district when one is written, else among post-reform units
+        if district and match_key(district):
+            parents = self._districts.get(match_key(district), [])
+            if not parents:
+                return [], f"no district named {district!r}"
+            found = [
+                v
+                for p in parents
+                for v in self._index.get(("commune", match_key(name), p.admin_unit_id), [])
+            ]
+            return (found, None) if found else ([], f"no commune named {name!r} in {district!r}")
+        found = self._index.get(("commune", match_key(name), None), [])
+        return (found, None) if found else ([], f"no commune named {name!r}")
+
+    def segments(self, level: str | None, name: str | None, district: str | None) -> list[dict]:
+        """Validity segments covering all dates: each has exactly one id or a reason."""
+        versions, reason = self.candidates(level, name, district)
+        if reason:
+            return [_segment(_MIN, _MAX, None, reason)]
+        cuts = sorted(
+            {_MIN, _MAX}
+            | {v.valid_from for v in versions}
+            | {_next(v.valid_to) for v in versions if v.valid_to < _MAX}
+        )
+        out = []
+        for start, stop in zip(cuts, cuts[1:], strict=False):
+            end = stop - dt.timedelta(days=1) if stop < _MAX else _MAX
+            live = [v for v in versions if v.valid_from <= start and v.valid_to >= end]
+            if len(live) == 1:
+                out.append(_segment(start, end, live[0].admin_unit_id, None))
+            elif not live:
+                spans = ", ".join(
+                    f"{v.name_vi} {v.valid_from}..{_fmt(v.valid_to)}" for v in versions
+                )
+                out.append(
+                    _segment(start, end, None, f"{name!r} names no unit valid then ({spans})")
+                )
+            else:
+                ids = ", ".join(sorted(v.admin_unit_id for v in live))
+                out.append(_segment(start, end, None, f"{name!r} matches {len(live)} units: {ids}"))
+        return out
+
+
+def _next(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=1)
+
+
+def _fmt(day: dt.date) -> str:
+    return "" if day == _MAX else str(day)
+
+
+def _segment(start: dt.date, end: dt.date, unit_id: str | None, reason: str | None) -> dict:
+    return {"valid_from": start, "valid_to": end, "admin_unit_id": unit_id, "reason": reason}
+
+
+@functools.cache
+def default_resolver() -> UnitResolver:
+    return UnitResolver()
+
+
+_LOOKUP_SCHEMA = pa.schema(
+    [
+        ("unit_level", pa.string()),
+        ("unit_name", pa.string()),
+        ("district_name", pa.string()),
+        ("valid_from", pa.date32()),
+        ("valid_to", pa.date32()),
+        ("admin_unit_id", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+
+
+def map_units_sql(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    level: str,
+    name: str,
+    district: str | None,
+    on_date: str,
+    resolver: UnitResolver | None = None,
+) -> str:
+    """SQL selecting ``table`` plus ``admin_unit_id`` and ``unit_reject_reason`` (null
+    when mapped). ``level``, ``name``, ``district`` and ``on_date`` are SQL expressions
+    over ``table`` (``district`` may be None); ``level`` gives 'city', 'district' or
+    'commune'. Builds temp table ``_unit_lookup`` from the distinct names."""
+    resolver = resolver or default_resolver()
+    district_sql = district or "null::varchar"
+    keys = (
+        f"({level})::varchar as _u_level, ({name})::varchar as _u_name, "
+        f"({district_sql})::varchar as _u_district"
+    )
+    distinct = con.execute(f"select distinct {keys} from {table}").fetchall()
+    lookup = []
+    for lvl, unit_name, district_name in distinct:
+        for seg in resolver.segments(lvl, unit_name, district_name):
+            lookup.append(
+                {"unit_level": lvl, "unit_name": unit_name, "district_name": district_name, **seg}
+            )
+    con.register("_unit_lookup_arrow", pa.Table.from_pylist(lookup, schema=_LOOKUP_SCHEMA))
+    con.execute("create or replace temp table _unit_lookup as select * from _unit_lookup_arrow")
+    con.unregister("_unit_lookup_arrow")
+    return f"""
+        select
+            k.* exclude (_u_level, _u_name, _u_district, _u_date),
+            l.admin_unit_id,
+            case
+                when k._u_date is null then 'no date to pick the unit version'
+                else l.reason
+            end as unit_reject_reason
+        from (select *, {keys}, ({on_date})::date as _u_date from {table}) as k
+        left join _unit_lookup as l
+            on l.unit_level is not distinct from k._u_level
+            and l.unit_name is not distinct from k._u_name
+            and l.district_name is not distinct from k._u_district
+            and k._u_date between l.valid_from and l.valid_to
+    """
+
+
+def resolve_units(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    level: str,
+    name: str,
+    district: str | None,
+    on_date: str,
+    column: str,
+) -> str:
+    """Create ``<table>_units``: ``table`` (a parsed table with ``_problems``) plus
+    ``admin_unit_id``; a name that maps to no unit, or several, adds a problem on the
+    file column ``column``. Returns the new table's name."""
+    out = f"{table}_units"
+    sql = map_units_sql(con, table, level=level, name=name, district=district, on_date=on_date)
+    con.execute(f"create or replace temp table {out} as {sql}")
+    con.execute(
+        f"""
+        update {out} set _problems = list_append(_problems, {{
+            'c': {_literal(column)}, 'v': concat_ws(' / ', ({district or "null"})::varchar,
+            ({name})::varchar), 'r': unit_reject_reason}})
+        where unit_reject_reason is not null
+        """
+    )
+    return out
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
