@@ -6,7 +6,6 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -99,74 +98,74 @@ def _place_sample_if_empty(settings: Settings) -> bool:
     return True
 
 
-@app.command()
-@_friendly
-def run(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show Dagster's full log.")
-    ] = False,
-) -> None:
-    """Run the main job: landing files -> DuckDB -> dbt build and tests -> publish.
-
-    On a fresh checkout (nothing in landing/) it first places the bundled sample there.
-    """
-    settings = _ready()
+def _check_build_db(settings: Settings) -> None:
     from orchestration.warehouse import connect
 
     with connect(settings.build_db):  # a locked or corrupt file fails here, in one line
         pass
+
+
+def _runner(settings: Settings, verbose: bool) -> Any:
+    with out.status("Loading the Dagster code location ..."):
+        from orchestration.runner import Runner
+
+        return Runner(settings, Console(file=sys.stdout), verbose=verbose)
+
+
+def _ingest(runner: Any, plan: Any) -> None:
+    """Run the ingest job of every source over its partitions with new files."""
+    from orchestration.runner import range_tags
+
+    for source, ranges in plan.ranges.items():
+        for first, last in ranges:
+            span = first if first == last else f"{first}..{last}"
+            outcome = runner.execute(
+                f"ingest_{source}", label=f"Loading {source} {span}", tags=range_tags(first, last)
+            )
+            if not outcome.success:
+                raise EgovError(
+                    f"loading {source} {span} failed (run {outcome.run_id}): "
+                    + " | ".join(outcome.errors or ["see `egov status`"])
+                    + "; nothing was published"
+                )
+
+
+@app.command()
+@_friendly
+def run(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Dagster's and dbt's full log.")
+    ] = False,
+) -> None:
+    """Run the pipeline: load new landed files -> dbt build and tests -> publish.
+
+    On a fresh checkout (nothing in landing/) it first places the bundled sample there.
+    Files already loaded (same bytes) are not loaded again.
+    """
+    settings = _ready()
+    _check_build_db(settings)
     if _place_sample_if_empty(settings):
         out.print(f"Placed the sample (seed {settings.sample_seed}) in {settings.landing_dir}")
-    with out.status("Loading the Dagster code location ..."):
-        import dagster as dg
+    from orchestration.definitions import BUILD_JOB
+    from orchestration.runner import plan_ingest
 
-        from orchestration import progress
-        from orchestration.definitions import defs
-
-        job = defs.resolve_job_def("main")
-        instance = dg.DagsterInstance.get()
-    loggers: dict[str, Any] = {"egov_progress": {}}
-    if verbose:
-        loggers["console"] = {"config": {"log_level": "DEBUG"}}
     started = time.monotonic()
-    step_started: dict[str, float] = {}
-    failures: list[str] = []
-    # dagster-dbt echoes every dbt log line to stdout: keep it in a file unless --verbose.
-    tool_log = settings.dbt_log_dir / "last_run_output.log"
-    screen = Console(file=sys.stdout)
-    with (
-        screen.status("Running the main job ...") as status,
-        tool_log.open("w", encoding="utf-8") as log_file,
-        contextlib.redirect_stdout(sys.stdout if verbose else log_file),
-    ):
-
-        def on_step(kind: str, step: str, message: str) -> None:
-            if kind == "STEP_START":
-                step_started[step] = time.monotonic()
-                status.update(f"Running [bold]{step}[/] ...")
-            elif kind == "STEP_SUCCESS":
-                took = time.monotonic() - step_started.get(step, started)
-                screen.print(f"  [green]done[/]    {step} ({took:.1f} s)")
-            elif kind == "STEP_FAILURE":
-                screen.print(f"  [red]failed[/]  {step}: {message}", highlight=False)
-                failures.append(step)
-            elif kind == "STEP_SKIPPED":
-                screen.print(f"  [yellow]skipped[/] {step} (an upstream step failed)")
-
-        unsubscribe = progress.subscribe(on_step)
-        try:
-            result = job.execute_in_process(
-                instance=instance, run_config={"loggers": loggers}, raise_on_error=False
-            )
-        finally:
-            unsubscribe()
+    plan = plan_ingest(settings)
+    if plan.empty:
+        out.print("Nothing new in landing/: every file there is already loaded.")
+    else:
+        files = ", ".join(f"{n} {s}" for s, n in plan.new_files.items())
+        out.print(f"New files in landing/: {files}")
+    runner = _runner(settings, verbose)
+    _ingest(runner, plan)
+    built = runner.execute(BUILD_JOB, label="Building and publishing")
     took = time.monotonic() - started
-    if not result.success:
+    if not built.success:
         raise EgovError(
-            f"run {result.run_id} failed in {', '.join(failures) or 'the job'} after {took:.0f} s: "
-            f"the published marts are unchanged; details in {tool_log} and `egov status`"
+            f"run {built.run_id} failed after {took:.0f} s: the published marts are unchanged; "
+            f"details in {runner.tool_log} and `egov status`"
         )
-    out.print(f"[bold green]Run {result.run_id} succeeded[/] in {took:.0f} s.")
+    out.print(f"[bold green]Pipeline succeeded[/] in {took:.0f} s (run {built.run_id}).")
     out.print(
         f"Published marts (DuckDB, open read-only): [bold]{settings.published_db}[/]",
         soft_wrap=True,
@@ -179,6 +178,59 @@ def run(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command()
+@_friendly
+def ingest(
+    source: Annotated[
+        str, typer.Argument(help="budget, disbursement, grdp, procedures or governance_indices")
+    ],
+    path: Annotated[
+        Path, typer.Argument(help="The file to load (named as the source's files are).")
+    ],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Dagster's full log.")
+    ] = False,
+) -> None:
+    """Land one file (copy it into landing/SOURCE/) and load its partition.
+
+    The same bytes again are a no-op; a different file for a loaded slot restates it
+    (the earlier rows stay in raw.SOURCE__history). Publishing happens with `egov run`.
+    """
+    from sources.ingest import safe_file_name
+    from sources.registry import SOURCE_NAMES, specs
+    from sources.spec import SourceFileError
+
+    settings = _ready()
+    if source not in SOURCE_NAMES:
+        raise EgovError(f"unknown source {source!r}: choose from {', '.join(SOURCE_NAMES)}")
+    spec = specs()[source]
+    if not path.is_file():
+        raise EgovError(f"{path} is not a file")
+    try:
+        name = safe_file_name(path.name)
+    except SourceFileError as exc:
+        raise EgovError(str(exc)) from None
+    slot = spec.match(name)
+    if slot is None:
+        raise EgovError(
+            f"{path.name} is not a {source} file name (expected a name like {spec.file_example})"
+        )
+    _check_build_db(settings)
+    target = settings.landing(source) / name
+    if not (target.exists() and target.resolve() == path.resolve()):
+        tmp = target.with_name(f".{name}.tmp")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)  # the archive keeps any earlier file of that name
+    from orchestration.runner import plan_ingest
+
+    plan = plan_ingest(settings, only={source})
+    if plan.empty:
+        out.print(f"{name}: already loaded (same bytes): nothing to do")
+        return
+    _ingest(_runner(settings, verbose), plan)
+    out.print(f"[green]Loaded[/] {name} into raw.{source} ({slot.slot}); `egov run` publishes it.")
 
 
 @app.command()

@@ -9,9 +9,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sources.registry import SOURCE_NAMES as SOURCES
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-SOURCES = ("budget", "disbursement", "grdp", "procedures", "governance_indices")
 
 # Telemetry off, set by the project itself (an env var set to true would override
 # dbt's project flag, so these are forced, not defaulted).
@@ -47,6 +48,7 @@ class Settings:
     dbt_project_dir: Path
     sample_seed: int
     sample_scale: float
+    duckdb_memory_limit: str
 
     @property
     def dbt_manifest(self) -> Path:
@@ -75,6 +77,16 @@ class Settings:
     @property
     def published_db(self) -> Path:
         return self.published_dir / "warehouse.duckdb"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space of loads (decoded copies); emptied after each file."""
+        return self.data_dir / "work"
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        """Where DuckDB spills what does not fit in its memory limit."""
+        return self.data_dir / "work" / "duckdb_spill"
 
     @property
     def dbt_runs_dir(self) -> Path:
@@ -110,6 +122,7 @@ def load_settings() -> Settings:
         else REPO_ROOT / "dbt_project",
         sample_seed=int(_env_number("EGOV_SAMPLE_SEED", "2025", int)),
         sample_scale=float(_env_number("EGOV_SAMPLE_SCALE", "1.0", float)),
+        duckdb_memory_limit=os.environ.get("EGOV_DUCKDB_MEMORY_LIMIT", "4GB"),
     )
 
 

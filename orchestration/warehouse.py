@@ -18,18 +18,20 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.settings import EgovError
+from orchestration.settings import EgovError, Settings
 
 _LOCK = re.compile(r"Conflicting lock is held in (?P<prog>\S+) \(PID (?P<pid>\d+)\)")
 
 
 @contextlib.contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, *, read_only: bool = False, config: dict[str, str] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open ``path``; a locked or corrupt file raises :class:`EgovError` naming it."""
     if read_only and not path.exists():
         raise EgovError(f"database {path} does not exist yet: run `egov run` first")
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         text = str(exc)
         lock = _LOCK.search(text)
@@ -63,6 +65,20 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, data:
         con.execute("rollback")
         raise
     return data.num_rows
+
+
+def build_connection(
+    settings: Settings,
+) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The build database, writable, with the memory limit and spill folder of settings."""
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+    return connect(
+        settings.build_db,
+        config={
+            "memory_limit": settings.duckdb_memory_limit,
+            "temp_directory": str(settings.duckdb_temp_dir),
+        },
+    )
 
 
 PUBLISHED_SCHEMAS = ("marts", "audit")

@@ -141,17 +141,24 @@ def load_text_rows(
     fails the file whole: the columns after it cannot be trusted."""
     columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in header) + "}"
     con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
-    con.execute(
-        f"""
-        create or replace temp table {table} as
-        select (row_number() over () + 1)::bigint as _source_row_number, *
-        from read_csv(
-            {sql_literal(str(path))}, delim = {sql_literal(delimiter)}, quote = '"',
-            escape = '"', header = true, auto_detect = false, columns = {columns},
-            store_rejects = true, encoding = 'utf-8'
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {table} as
+            select (row_number() over () + 1)::bigint as _source_row_number, *
+            from read_csv(
+                {sql_literal(str(path))}, delim = {sql_literal(delimiter)}, quote = '"',
+                escape = '"', header = true, auto_detect = false, columns = {columns},
+                store_rejects = true, encoding = 'utf-8'
+            )
+            """
         )
-        """
-    )
+    except duckdb.Error as exc:
+        detail = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
+        raise SourceFileError(
+            file_name,
+            f"cannot be read as CSV ({detail}): mixed line endings or a stray quote?",
+        ) from None
     bad = con.execute(
         "select line, error_type, error_message from reject_errors order by line limit 1"
     ).fetchall()

@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from sources.csvfile import quote_ident
-from sources.spec import REJECT_COLUMNS, ReadContext, SourceFileError, SourceSpec
+from sources.spec import REJECT_COLUMNS, FileSlot, ReadContext, SourceFileError, SourceSpec
 
 log = logging.getLogger(__name__)
 
@@ -411,3 +411,52 @@ def _record_failure(con: duckdb.DuckDBPyConnection, spec: SourceSpec, manifest: 
     except BaseException:
         con.execute("rollback")
         raise
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A file found in a source's landing folder."""
+
+    path: Path
+    slot: FileSlot | None  # None when the name is not one of the source's
+    sha256: str
+
+
+def scan_landing(spec: SourceSpec, folder: Path) -> list[LandedFile]:
+    """The source's landed files (hidden and temporary names skipped), in load order:
+    by partition and slot, then oldest first, so a later file restates an earlier one."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        if not path.is_file() or path.name.startswith(".") or path.name.endswith(".tmp"):
+            continue
+        found.append((path, spec.match(path.name)))
+    found.sort(
+        key=lambda item: (
+            item[1] is None,
+            item[1].partition_key if item[1] else "",
+            item[1].slot if item[1] else "",
+            item[0].stat().st_mtime_ns,
+            item[0].name,
+        )
+    )
+    return [LandedFile(path, slot, file_sha256(path)) for path, slot in found]
+
+
+def loaded_hashes(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
+    """sha256 of every file of ``source`` already loaded (or loaded then superseded)."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'audit' "
+        "and table_name = 'load_manifest'"
+    ).fetchall()[0][0]
+    if not exists:
+        return set()
+    return {
+        r[0]
+        for r in con.execute(
+            "select sha256 from audit.load_manifest where source = ? "
+            "and status in ('loaded', 'superseded')",
+            [source],
+        ).fetchall()
+    }

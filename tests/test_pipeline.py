@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from sources.registry import SOURCE_NAMES as SOURCES
 from tests.conftest import EGOV, REPO, egov_env
 
 pytestmark = pytest.mark.slow
-SOURCES = ("budget", "disbursement", "grdp", "procedures", "governance_indices")
 
 
 def _digest(folder: Path) -> dict[str, str]:

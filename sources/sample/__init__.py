@@ -12,15 +12,14 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
+from sources.registry import SOURCE_NAMES as SOURCES
+
 DEFAULT_SEED = 2025
 
 
 class CalibrationError(RuntimeError):
     """A generator could not meet a published figure (or its own consistency rules); it
     raises this before writing any file of the source."""
-
-
-SOURCES = ("budget", "disbursement", "grdp", "procedures", "governance_indices")
 
 
 def write_source(
