@@ -313,6 +313,7 @@ def _status(settings: Settings) -> dict[str, Any]:
                 "landing_dir": str(settings.landing(s)),
                 "landing_files": len(_landing_files(settings, s)),
                 "last_load": None,
+                "last_failure": None,
             }
             for s in SOURCES
         },
@@ -336,6 +337,7 @@ def _status(settings: Settings) -> dict[str, Any]:
     if settings.build_db.exists():
         try:
             with connect(settings.build_db, read_only=True) as con:
+                _add_loads(con, doc)
                 has_checks = con.execute(
                     "select count(*) from duckdb_tables() "
                     "where schema_name = 'audit' and table_name = 'check_results'"
@@ -377,6 +379,40 @@ def _status(settings: Settings) -> dict[str, Any]:
     return doc
 
 
+def _add_loads(con: Any, doc: dict[str, Any]) -> None:
+    """Last load and last failure (when later than the last load) per source."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'audit' and table_name = 'load_manifest'"
+    ).fetchall()[0][0]
+    if not exists:
+        return
+    rows = con.execute(
+        """
+        select source, status, load_id, file_name, partition_key, slot, rows_loaded,
+            rows_rejected, finished_at, error
+        from audit.load_manifest
+        qualify row_number() over (
+            partition by source, status = 'failed' order by finished_at desc) = 1
+        """
+    ).fetchall()
+    for source, status, load_id, name, part, slot, loaded, rejected, at, error in rows:
+        if source not in doc["sources"]:
+            continue
+        entry = {
+            "load_id": load_id, "file_name": name, "partition": part, "slot": slot,
+            "rows_loaded": loaded, "rows_rejected": rejected, "finished_at": at.isoformat(),
+        }  # fmt: skip
+        if status == "failed":
+            doc["sources"][source]["last_failure"] = {**entry, "error": error}
+        else:
+            doc["sources"][source]["last_load"] = entry
+    for info in doc["sources"].values():
+        failure, load = info["last_failure"], info["last_load"]
+        if failure and load and failure["finished_at"] < load["finished_at"]:
+            info["last_failure"] = None
+
+
 def _iso(timestamp: float) -> str:
     import datetime as dt
 
@@ -412,9 +448,16 @@ def status(
         out.print(
             f"last run      {run_doc['run_id']} {run_doc['status']} at {run_doc['finished_at']}"
         )
-    table = Table("source", "landing files", "last load")
+    table = Table("source", "landing files", "last load", "rows", "failure")
     for name, info in doc["sources"].items():
-        table.add_row(name, str(info["landing_files"]), info["last_load"] or "-")
+        load, failure = info["last_load"], info["last_failure"]
+        table.add_row(
+            name,
+            str(info["landing_files"]),
+            f"{load['partition']} {load['file_name']}" if load else "-",
+            f"{load['rows_loaded']:,} (+{load['rows_rejected']} rejected)" if load else "",
+            f"[red]{failure['error']}[/]" if failure else "",
+        )
     out.print(table)
     checks = doc["checks"]
     if checks:

@@ -42,6 +42,7 @@ METADATA_SCHEMA = pa.schema(
         ("_load_id", pa.string()),
         ("_source_file_name", pa.string()),
         ("_source_file_sha256", pa.string()),
+        ("_source_sheet", pa.string()),
         ("_source_row_number", pa.int64()),
         ("_partition_key", pa.string()),
         ("_slot", pa.string()),
@@ -58,6 +59,7 @@ REJECTS_SCHEMA = pa.schema(
         ("_source_file_sha256", pa.string()),
         ("_partition_key", pa.string()),
         ("_slot", pa.string()),
+        ("sheet", pa.string()),
         ("row_number", pa.int64()),
         ("column_name", pa.string()),
         ("value", pa.string()),
@@ -200,17 +202,20 @@ def _insert_manifest(con: duckdb.DuckDBPyConnection, row: dict) -> None:
 
 
 def _duplicate_key_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> int:
-    """Move every row whose natural key repeats from _incoming to _incoming_rejects."""
+    """Move every row whose natural key repeats from _incoming to _incoming_rejects:
+    which of them is right cannot be known."""
     keys = ", ".join(quote_ident(k) for k in spec.natural_key)
     key_text = " || ' / ' || ".join(
         f"coalesce({quote_ident(k)}::varchar, '∅')" for k in spec.natural_key
     )
+    where = "coalesce(_source_sheet || ' ', '') || 'row ' || _source_row_number"
     con.execute(
         f"""
         create or replace temp table _dup as
-        select _source_row_number, {key_text} as key_value,
+        select {keys}, _source_sheet, _source_row_number, {key_text} as key_value,
             count(*) over (partition by {keys}) as n,
-            string_agg(_source_row_number::varchar, ', ') over (partition by {keys}) as rows_at
+            string_agg({where}, ', ' order by _source_sheet, _source_row_number)
+                over (partition by {keys}) as rows_at
         from _incoming
         qualify n > 1
         """
@@ -218,13 +223,16 @@ def _duplicate_key_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> 
     n = con.execute("select count(*) from _dup").fetchall()[0][0]
     if n:
         label = " + ".join(spec.natural_key)
+        match = " and ".join(
+            f"d.{quote_ident(k)} is not distinct from i.{quote_ident(k)}" for k in spec.natural_key
+        )
         con.execute(
             f"""
             insert into _incoming_rejects
-            select _source_row_number, '{label}', key_value,
-                'the key ' || key_value || ' appears ' || n || ' times (rows ' || rows_at || ')'
+            select distinct _source_sheet, _source_row_number, '{label}', key_value,
+                'the key ' || key_value || ' appears ' || n || ' times (' || rows_at || ')'
             from _dup;
-            delete from _incoming where _source_row_number in (select _source_row_number from _dup);
+            delete from _incoming as i where exists (select 1 from _dup as d where {match});
             """
         )
     return n
@@ -282,12 +290,15 @@ def ingest_file(
         result.rows.create_view("_rows_rel", replace=True)
         result.rejects.create_view("_rejects_rel", replace=True)
         expected = [*spec.schema.names, "_source_row_number"]
-        if sorted(result.rows.columns) != sorted(expected):
-            raise RuntimeError(
-                f"reader of {spec.name} returned columns {result.rows.columns}, expected {expected}"
-            )
+        got = [c for c in result.rows.columns if c != "_source_sheet"]
+        if sorted(got) != sorted(expected):
+            raise RuntimeError(f"reader of {spec.name} returned columns {got}, expected {expected}")
+        sheet = "_source_sheet" if "_source_sheet" in result.rows.columns else "null::varchar"
         cols = ", ".join(quote_ident(c) for c in expected)
-        con.execute("create or replace temp table _incoming as select " + cols + " from _rows_rel")
+        con.execute(
+            f"create or replace temp table _incoming as select {cols}, "
+            f"{sheet} as _source_sheet from _rows_rel"
+        )
         con.execute(
             "create or replace temp table _incoming_rejects as select "
             + ", ".join(REJECT_COLUMNS)
@@ -295,18 +306,19 @@ def ingest_file(
         )
         _duplicate_key_rejects(con, spec)
         rejected = con.execute(
-            "select count(distinct row_number) from _incoming_rejects"
+            "select count(distinct (coalesce(sheet, ''), row_number)) from _incoming_rejects"
         ).fetchall()[0][0]
         loaded = con.execute("select count(*) from _incoming").fetchall()[0][0]
         manifest.update(rows_read=result.rows_read, rows_loaded=loaded, rows_rejected=rejected)
         share = rejected / result.rows_read if result.rows_read else 1.0
         if share > spec.reject_threshold:
             first = con.execute(
-                "select row_number, column_name, value, reason from _incoming_rejects "
-                "order by row_number limit 3"
+                "select sheet, row_number, column_name, value, reason from _incoming_rejects "
+                "order by sheet nulls first, row_number limit 3"
             ).fetchall()
             examples = "; ".join(
-                f"row {r} column {c!r} value {v!r}: {why}" for r, c, v, why in first
+                (f"sheet {sh!r} " if sh else "") + f"row {r} column {c!r} value {v!r}: {why}"
+                for sh, r, c, v, why in first
             )
             raise SourceFileError(
                 name,
@@ -333,7 +345,8 @@ def ingest_file(
             con.execute(
                 f"""
                 insert into {raw} by name
-                select {", ".join(quote_ident(c) for c in spec.schema.names)}, _source_row_number,
+                select {", ".join(quote_ident(c) for c in spec.schema.names)},
+                    _source_sheet, _source_row_number,
                     $load as _load_id, $name as _source_file_name,
                     $sha as _source_file_sha256, $part as _partition_key, $slot as _slot,
                     $now as _loaded_at
@@ -380,7 +393,8 @@ def _insert_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec, meta: dict
         f"""
         insert into raw.{spec.name}__rejects by name
         select $load as _load_id, $name as _source_file_name, $sha as _source_file_sha256,
-            $part as _partition_key, $slot as _slot, row_number, column_name, value, reason,
+            $part as _partition_key, $slot as _slot, sheet, row_number, column_name, value,
+            reason,
             $now as _rejected_at
         from _incoming_rejects
         """,

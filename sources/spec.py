@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-REJECT_COLUMNS = ("row_number", "column_name", "value", "reason")
+REJECT_COLUMNS = ("sheet", "row_number", "column_name", "value", "reason")
 REJECT_SCHEMA = pa.schema(
     [
+        ("sheet", pa.string()),  # worksheet of a workbook; null for text files
         ("row_number", pa.int64()),
         ("column_name", pa.string()),
         ("value", pa.string()),
@@ -81,8 +82,10 @@ class ReadContext:
 
 @dataclass
 class ReadResult:
-    """Rows (columns and types of the spec's schema, plus ``_source_row_number``) and
-    rejects (``REJECT_COLUMNS``), both as relations on the reader's connection."""
+    """Rows (columns and types of the spec's schema, plus ``_source_row_number`` and,
+    for workbooks, ``_source_sheet``) and rejects (``REJECT_COLUMNS``), both relations on
+    the reader's connection over tables or SQL (not over Python objects). A source row is
+    identified by (sheet, row number); one source row may give several raw rows."""
 
     rows: duckdb.DuckDBPyRelation
     rejects: duckdb.DuckDBPyRelation
@@ -121,10 +124,6 @@ class SourceSpec:
             return self.slot_of(m)
         except ValueError:
             return None
-
-
-def empty_rejects(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
-    return con.from_arrow(REJECT_SCHEMA.empty_table())
 
 
 def month_slot(year: int, month: int) -> FileSlot:

@@ -148,8 +148,8 @@ def rejects_of(con: duckdb.DuckDBPyConnection, table: str) -> duckdb.DuckDBPyRel
     """One reject per problem recorded in ``table``'s ``_problems`` lists."""
     return con.sql(
         f"""
-        select _source_row_number as row_number, x.c as column_name, x.v as value,
-            x.r as reason
+        select null::varchar as sheet, _source_row_number as row_number,
+            x.c as column_name, x.v as value, x.r as reason
         from (select _source_row_number, unnest(_problems) as x from {table})
         """
     )

@@ -6,6 +6,7 @@ Fixtures are the sample's own files, edited the way real files go wrong.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -230,8 +231,6 @@ def test_legacy_encoding_is_refused_unless_declared(warehouse, files, tmp_path) 
     target.write_bytes(to_cp1258(text))
     with pytest.raises(SourceFileError, match="not UTF-8.*declare it"):
         warehouse.load(SPEC, target)
-    from dataclasses import replace
-
     outcome = warehouse.load(replace(SPEC, encoding="cp1258"), target)
     assert outcome.status == "loaded" and outcome.rows_rejected == 0
     assert (
@@ -252,3 +251,21 @@ def test_unsafe_file_names_are_refused_and_nothing_is_written(warehouse, files, 
 def test_names_that_are_not_this_sources_are_refused(warehouse, files, name) -> None:
     with pytest.raises(SourceFileError, match="is not a disbursement file name"):
         warehouse.load(SPEC, files[MONTH], name=name)
+
+
+def test_a_repeated_project_code_rejects_every_occurrence(warehouse, files, tmp_path) -> None:
+    lines = _lines(files[MONTH])
+    code = lines[1].split(";")[0]
+    lines[5] = _edit_cell(lines[5], 0, code)
+    # 2 of ~150 rows is above the default 1%: a source may set its own threshold
+    outcome = warehouse.load(replace(SPEC, reject_threshold=0.05), _write(tmp_path, lines))
+    assert outcome.rows_rejected == 2 and outcome.rows_loaded == len(lines) - 3
+    rejects = warehouse.rows(
+        "select row_number, column_name, reason from raw.disbursement__rejects order by 1"
+    )
+    assert [(r, c) for r, c, _ in rejects] == [(2, "project_code"), (6, "project_code")]
+    assert f"the key {code} appears 2 times (row 2, row 6)" in rejects[0][2]
+    assert (
+        warehouse.scalar("select count(*) from raw.disbursement where project_code = ?", [code])
+        == 0
+    )
