@@ -5,7 +5,10 @@ this process and its subprocesses, whatever the shell says.
 """
 
 import os as _os
+import warnings as _warnings
 
 from orchestration.settings import TELEMETRY_OFF as _TELEMETRY_OFF
 
 _os.environ.update(_TELEMETRY_OFF)
+# Single-run backfills of the ingest assets are the design, not an experiment to warn about.
+_warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy` of function `asset`")

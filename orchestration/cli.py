@@ -120,7 +120,10 @@ def _ingest(runner: Any, plan: Any) -> None:
         for first, last in ranges:
             span = first if first == last else f"{first}..{last}"
             outcome = runner.execute(
-                f"ingest_{source}", label=f"Loading {source} {span}", tags=range_tags(first, last)
+                f"ingest_{source}",
+                label=f"Loading {source} {span}",
+                tags=range_tags(first, last),
+                detail=f"{span} ",
             )
             if not outcome.success:
                 raise EgovError(
@@ -454,7 +457,7 @@ def status(
         table.add_row(
             name,
             str(info["landing_files"]),
-            f"{load['partition']} {load['file_name']}" if load else "-",
+            load["file_name"] if load else "-",
             f"{load['rows_loaded']:,} (+{load['rows_rejected']} rejected)" if load else "",
             f"[red]{failure['error']}[/]" if failure else "",
         )

@@ -89,7 +89,9 @@ class Runner:
         self.verbose = verbose
         self.tool_log = settings.dbt_log_dir / "last_run_output.log"
 
-    def execute(self, job_name: str, *, label: str, tags: dict[str, str] | None = None) -> JobRun:
+    def execute(
+        self, job_name: str, *, label: str, tags: dict[str, str] | None = None, detail: str = ""
+    ) -> JobRun:
         job = self.defs.resolve_job_def(job_name)
         loggers: dict[str, Any] = {"egov_progress": {}}
         if self.verbose:
@@ -110,9 +112,9 @@ class Runner:
                     status.update(f"{label}: [bold]{step}[/] ...")
                 elif kind == "STEP_SUCCESS":
                     took = time.monotonic() - step_started.get(step, started)
-                    screen.print(f"  [green]done[/]    {step} ({took:.1f} s)")
+                    screen.print(f"  [green]done[/]    {step} {detail}({took:.1f} s)")
                 elif kind == "STEP_FAILURE":
-                    screen.print(f"  [red]failed[/]  {step}", highlight=False)
+                    screen.print(f"  [red]failed[/]  {step} {detail}", highlight=False)
                 elif kind == "STEP_SKIPPED":
                     screen.print(f"  [yellow]skipped[/] {step} (an upstream step failed)")
 

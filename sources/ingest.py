@@ -369,13 +369,18 @@ def ingest_file(
         except BaseException:
             con.execute("rollback")
             raise
-    except SourceFileError as exc:
-        manifest.update(finished_at=dt.datetime.now(dt.UTC), status="failed", error=str(exc))
+    except Exception as exc:
+        # Any failure is on record: the file is archived, so the attempt must be too.
+        error = str(exc) if isinstance(exc, SourceFileError) else f"{type(exc).__name__}: {exc}"
+        manifest.update(finished_at=dt.datetime.now(dt.UTC), status="failed", error=error)
         manifest["warnings"] = "\n".join(warnings) or None
         _record_failure(con, spec, manifest)
+        if isinstance(exc, duckdb.Error):
+            raise SourceFileError(name, f"could not be read: {error}") from exc
         raise
     finally:
         shutil.rmtree(work_dir / load_id, ignore_errors=True)
+        _drop_temp_tables(con)
     message = (
         f"{name}: loaded {loaded} rows into raw.{spec.name} ({slot.slot})"
         + (f", {rejected} rejected" if rejected else "")
@@ -386,6 +391,14 @@ def ingest_file(
         partition_key=slot.partition_key, slot=slot.slot, rows_read=result.rows_read,
         rows_loaded=loaded, rows_rejected=rejected, rows_replaced=replaced, warnings=warnings,
     )  # fmt: skip
+
+
+def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Readers stage whole files in temp tables: free them once the file is done."""
+    for (table,) in con.execute(
+        "select table_name from duckdb_tables() where temporary"
+    ).fetchall():
+        con.execute(f"drop table if exists temp.{quote_ident(table)}")
 
 
 def _insert_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec, meta: dict) -> None:

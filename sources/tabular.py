@@ -38,21 +38,32 @@ def text(column: str, name: str, *, required: bool = True) -> Field:
     )
 
 
-def integer(column: str, name: str, *, required: bool = True, low: int | None = None,
-            high: int | None = None) -> Field:  # fmt: skip
-    src = quote_ident(column)
-    bounds = "".join(
-        [f" and try_cast(trim({src}) as bigint) >= {low}" if low is not None else "",
-         f" and try_cast(trim({src}) as bigint) <= {high}" if high is not None else ""]
-    )  # fmt: skip
-    blank_ok = "true" if not required else "false"
+def integer(
+    column: str,
+    name: str,
+    *,
+    required: bool = True,
+    low: int | None = None,
+    high: int | None = None,
+    sql_type: str = "bigint",
+    reason: str | None = None,
+) -> Field:
+    """A whole number written with digits only (``1.5``, ``1e2``, ``0x10`` and ``1_000``
+    are rejected, where a bare cast would round or convert them), within ``low..high``."""
+    src = f"trim({quote_ident(column)})"
+    blank_ok = "false" if required else "true"
+    whole = f"regexp_full_match({src}, '[+-]?[0-9]{{1,18}}')"
+    lo = low if low is not None else -(10**18)
+    hi = high if high is not None else 10**18
+    why = reason or f"expected a whole number{_range(low, high)}"
     return Field(
         name,
-        f"try_cast(nullif(trim({src}), '') as bigint)",
-        ok=f"(case when nullif(trim({src}), '') is null then {blank_ok} "
-        f"else try_cast(trim({src}) as bigint) is not null{bounds} end)",
+        f"case when {whole} then try_cast({src} as {sql_type}) end",
+        ok=f"case when nullif({src}, '') is null then {blank_ok} "
+        f"else {whole} and coalesce(try_cast({src} as bigint) between {lo} and {hi}, false) end",
         column=column,
-        reason=f"'expected a whole number{_range(low, high)}'",
+        reason=f"case when nullif({src}, '') is null then 'required value is blank' "
+        f"else {sql_literal(why)} end",
     )
 
 

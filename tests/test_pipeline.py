@@ -73,8 +73,39 @@ def test_status_json_names_the_published_database(first_run, run_egov) -> None:
     assert all(doc["sources"][s]["landing_files"] > 0 for s in SOURCES)
 
 
-def test_second_run_keeps_landing_and_republishes_the_same_marts(first_run, run_egov) -> None:
+def _raw_state(data: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(data / "warehouse" / "build.duckdb"), read_only=True) as con:
+        state = {
+            s: con.execute(
+                f"select count(*), count(distinct _load_id), max(_loaded_at) from raw.{s}"
+            ).fetchall()[0]
+            for s in SOURCES
+        }
+        state["manifest"] = con.execute(
+            "select count(*), count(*) filter (where status = 'loaded') from audit.load_manifest"
+        ).fetchall()[0]
+    return state
+
+
+def test_every_sample_file_is_loaded_without_rejects(first_run) -> None:
+    data, proc = first_run
+    state = _raw_state(data)
+    landed = sum(len(list((data / "landing" / s).iterdir())) for s in SOURCES)
+    assert state["manifest"] == (landed, landed)
+    for source in SOURCES:
+        rows, loads, _ = state[source]
+        assert rows > 0 and loads == len(list((data / "landing" / source).iterdir()))
+    with duckdb.connect(str(data / "warehouse" / "build.duckdb"), read_only=True) as con:
+        for source in SOURCES:
+            assert con.execute(f"select count(*) from raw.{source}__rejects").fetchall() == [(0,)]
+        archived = con.execute("select count(distinct archive_path) from audit.load_manifest")
+        assert archived.fetchall() == [(landed,)]
+    assert len(list((data / "archive").rglob("*.*"))) == landed
+
+
+def test_second_run_loads_nothing_and_changes_no_row(first_run, run_egov) -> None:
     data, _ = first_run
+    raw_before = _raw_state(data)
     before = _digest(data / "landing")
     published = data / "published" / "warehouse.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
@@ -82,7 +113,9 @@ def test_second_run_keeps_landing_and_republishes_the_same_marts(first_run, run_
     proc = run_egov(data, "run")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Placed the sample" not in proc.stdout
+    assert "Nothing new in landing/" in proc.stdout
     assert _digest(data / "landing") == before
+    assert _raw_state(data) == raw_before
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select * from marts.dim_admin_units order by 1").fetchall() == (
             units_before
@@ -108,3 +141,46 @@ def test_failed_check_blocks_publish_and_is_reported(first_run, run_egov, tmp_pa
     doc = json.loads(run_egov(data, "status", "--json", **env).stdout)
     failing = {f["check_name"] for f in doc["checks"]["failing"]}
     assert "assert_districts_match_reference_list" in failing
+
+
+def test_ingest_restates_a_month_and_keeps_the_old_rows(first_run, run_egov, tmp_path) -> None:
+    data, _ = first_run
+    name = "giai_ngan_2023-11.csv"
+    with (data / "landing" / "disbursement" / name).open(encoding="utf-8-sig", newline="") as f:
+        lines = f.read().splitlines(keepends=True)
+    cells = lines[1].rstrip("\r\n").split(";")
+    cells[9] = "1.000,0"
+    lines[1] = ";".join(cells) + "\r\n"
+    revised = tmp_path / name
+    revised.write_text("\ufeff" + "".join(lines), encoding="utf-8")
+    proc = run_egov(data, "ingest", "disbursement", str(revised))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"Loaded {name}" in proc.stdout
+    with duckdb.connect(str(data / "warehouse" / "build.duckdb"), read_only=True) as con:
+        history = con.execute(
+            "select count(*) from raw.disbursement__history where _slot = '2023-11'"
+        ).fetchall()[0][0]
+        current = con.execute(
+            "select count(*), min(_source_file_sha256) = max(_source_file_sha256) "
+            "from raw.disbursement where _slot = '2023-11'"
+        ).fetchall()[0]
+        statuses = con.execute(
+            "select status from audit.load_manifest where file_name = ? order by started_at",
+            [name],
+        ).fetchall()
+    assert history == current[0] and current[1]
+    assert statuses == [("superseded",), ("loaded",)]
+    again = run_egov(data, "ingest", "disbursement", str(revised))
+    assert again.returncode == 0 and "already loaded" in again.stdout
+
+
+def test_a_misnamed_landing_file_stops_the_run_naming_it(first_run, run_egov) -> None:
+    data, _ = first_run
+    stray = data / "landing" / "grdp" / "ban_sao_grdp.xlsx"
+    stray.write_bytes(b"not a release")
+    try:
+        proc = run_egov(data, "run")
+    finally:
+        stray.unlink()
+    assert proc.returncode == 2
+    assert str(stray) in proc.stderr and "grdp_2024-06.xlsx" in proc.stderr

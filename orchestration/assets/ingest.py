@@ -16,7 +16,6 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=["raw", spec.name],
-        name=f"raw_{spec.name}",
         group_name=spec.group,
         kinds=set(spec.kinds),
         partitions_def=BY_KIND[spec.partitioning],

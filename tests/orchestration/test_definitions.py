@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from sources.registry import SOURCE_NAMES
+
 SNAPSHOT = Path(__file__).with_name("definitions_snapshot.json")
 
 
@@ -25,6 +27,7 @@ def _shape(defs: dg.Definitions) -> dict:
             "group": node.group_name,
             "deps": sorted(d.to_user_string() for d in node.parent_keys),
             "kinds": sorted(node.kinds),
+            "partitions": type(node.partitions_def).__name__ if node.partitions_def else None,
         }
     checks = sorted(f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys)
     return {
@@ -41,7 +44,9 @@ def test_definitions_load_and_match_the_snapshot() -> None:
 
     shape = _shape(defs)
     assert "published/warehouse" in shape["assets"]
-    assert "main" in shape["jobs"]
+    assert "build_and_publish" in shape["jobs"]
+    assert {f"ingest_{s}" for s in SOURCE_NAMES} <= set(shape["jobs"])
+    assert {f"raw/{s}" for s in SOURCE_NAMES} <= set(shape["assets"])
     if os.environ.get("EGOV_UPDATE_SNAPSHOT") == "1":
         SNAPSHOT.write_text(json.dumps(shape, indent=2, ensure_ascii=False) + "\n")
     assert shape == json.loads(SNAPSHOT.read_text()), (
