@@ -273,6 +273,66 @@ def sample(
     out.print(f"Sample written to {out_dir.resolve()}")
 
 
+@app.command()
+@_friendly
+def fetch(
+    url: Annotated[
+        str,
+        typer.Option(help="Base URL of the case system's API.", envvar="EGOV_PROCEDURES_API_URL"),
+    ],
+    first: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    last: Annotated[str | None, typer.Option("--to", help="Last month (default: --from).")] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Bearer token.", envvar="EGOV_PROCEDURES_API_TOKEN")
+    ] = None,
+) -> None:
+    """Fetch dossiers month by month from a JSON API into landing/procedures/ (JSON lines).
+
+    `egov run` then loads them like the CSV exports. A month is written whole or not at
+    all; a refused request (401, 404) stops at once, a failing server is retried.
+    """
+    import datetime as dt
+
+    from sources.http import FetchError, fetch_month, landed_name
+
+    settings = _ready(need_manifest=False)
+    try:
+        months = _months(first, last or first)
+        for month in months:
+            landed_name(month)
+    except ValueError as exc:
+        raise EgovError(str(exc)) from None
+    for month in months:
+        with out.status(f"Fetching {month} from {url} ..."):
+            try:
+                result = fetch_month(url, month, settings.landing("procedures"), token=token)
+            except FetchError as exc:
+                raise EgovError(f"fetching {month} failed: {exc}") from None
+        out.print(
+            f"  {month}: {result.records:,} dossiers in {result.pages} pages -> {result.path}"
+        )
+    stamp = dt.datetime.now().strftime("%H:%M:%S")
+    out.print(f"[green]Fetched {len(months)} month(s)[/] at {stamp}; `egov run` loads them.")
+
+
+def _months(first: str, last: str) -> list[str]:
+    """YYYY-MM months from ``first`` to ``last`` inclusive."""
+    import datetime as dt
+
+    try:
+        start = dt.date.fromisoformat(first + "-01")
+        end = dt.date.fromisoformat(last + "-01")
+    except ValueError:
+        raise ValueError(f"months must be YYYY-MM, got {first!r} and {last!r}") from None
+    if end < start:
+        raise ValueError(f"--to {last} is before --from {first}")
+    months = []
+    while start <= end:
+        months.append(f"{start:%Y-%m}")
+        start = (start + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
 @app.command("sample-api")
 @_friendly
 def sample_api(
