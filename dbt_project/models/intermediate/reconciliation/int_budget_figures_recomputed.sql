@@ -1,0 +1,13 @@
+-- Published figures of the budget domain recomputed from the warehouse:
+-- one row per figure_id of published_figures.csv (use reproduce or bound).
+-- Placeholder until the budget marts exist: no rows.
+with
+
+final as (
+    select
+        null::varchar as figure_id,
+        null::double as warehouse_value
+    where false
+)
+
+select * from final
