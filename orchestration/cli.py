@@ -166,7 +166,8 @@ def run(
     if not built.success:
         raise EgovError(
             f"run {built.run_id} failed after {took:.0f} s: the published marts are unchanged; "
-            f"details in {runner.tool_log} and `egov status`"
+            + " | ".join(built.errors)
+            + f" (details in {runner.tool_log} and `egov status`)"
         )
     out.print(f"[bold green]Pipeline succeeded[/] in {took:.0f} s (run {built.run_id}).")
     out.print(
@@ -559,6 +560,28 @@ def query(
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     out.print(table)
+
+
+@app.command()
+@_friendly
+def docs(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8580,
+) -> None:
+    """Serve the dbt docs of the last green build (models, columns, tests, lineage)."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    settings = load_settings()
+    index = settings.dbt_docs_dir / "index.html"
+    if not index.exists():
+        raise EgovError(f"{index} does not exist yet: run `egov run` (it generates the docs)")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(settings.dbt_docs_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    out.print(f"dbt docs at http://127.0.0.1:{port}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.shutdown()
 
 
 @app.command()

@@ -93,6 +93,10 @@ class Settings:
         return self.data_dir / "dbt" / "runs"
 
     @property
+    def dbt_docs_dir(self) -> Path:
+        return self.data_dir / "dbt" / "docs"
+
+    @property
     def dbt_log_dir(self) -> Path:
         return self.data_dir / "dbt" / "logs"
 

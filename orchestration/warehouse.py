@@ -81,7 +81,8 @@ def build_connection(
     )
 
 
-PUBLISHED_SCHEMAS = ("marts", "audit")
+# BI sees the marts (dimensions, facts, reconciliation) and the check history: nothing else.
+PUBLISHED_AUDIT_TABLES = ("audit.check_results",)
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,13 @@ def publish(build_db: Path, published_db: Path, run_id: str) -> Publication:
             con.execute(f"attach '{build_db}' as build (read_only)")
             listed = con.execute(
                 "select schema_name, table_name from duckdb_tables() "
-                "where database_name = 'build' and schema_name in ? order by all",
-                [list(PUBLISHED_SCHEMAS)],
+                "where database_name = 'build' "
+                "and (schema_name = 'marts' or schema_name || '.' || table_name in ?) "
+                "order by all",
+                [list(PUBLISHED_AUDIT_TABLES)],
             ).fetchall()
-            if not listed:
-                raise EgovError(
-                    f"{build_db} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish"
-                )
+            if not any(schema == "marts" for schema, _ in listed):
+                raise EgovError(f"{build_db} has no marts: nothing to publish")
             for schema, table in listed:
                 con.execute(f'create schema if not exists "{schema}"')
                 con.execute(

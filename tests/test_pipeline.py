@@ -61,6 +61,46 @@ def test_fresh_run_places_the_sample_and_publishes(first_run) -> None:
     assert schemas == {"marts", "audit"}  # BI sees marts and check history, nothing else
 
 
+def test_every_published_figure_is_reproduced_through_the_pipeline(first_run) -> None:
+    from tests.published import load_published
+
+    data, _ = first_run
+    expected = {
+        fid for fid, row in load_published().items() if row["use"] in ("reproduce", "bound")
+    }
+    with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select figure_id, is_match, published_value, warehouse_value "
+            "from marts.reference_reconciliation"
+        ).fetchall()
+    assert {r[0] for r in rows} == expected
+    assert [r for r in rows if not r[1]] == []
+
+
+def test_district_scorecard_has_30_districts_a_year_summing_to_the_city(first_run) -> None:
+    data, _ = first_run
+    with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
+        per_year = dict(
+            con.execute(
+                "select period_year, count(*) from marts.fct_district_scorecards group by 1"
+            ).fetchall()
+        )
+        districts, city_total, city_agencies = con.execute(
+            """
+            select
+                (select sum(revenue_execution_bn_vnd) from marts.fct_district_scorecards
+                 where period_year = 2024),
+                sum(execution_bn_vnd) filter (where unit_scope = 'city_total'),
+                sum(execution_bn_vnd) filter (where unit_scope = 'city_agencies')
+            from marts.fct_budget_executions
+            where budget_year = 2024 and report_period = '12T' and budget_category_id = 'A'
+            """
+        ).fetchall()[0]
+    assert per_year[2024] == 30 and set(per_year.values()) == {30}
+    assert districts + city_agencies == city_total
+    assert (data / "dbt" / "docs" / "index.html").exists()
+
+
 def test_status_json_names_the_published_database(first_run, run_egov) -> None:
     data, _ = first_run
     proc = run_egov(data, "status", "--json")
@@ -184,3 +224,29 @@ def test_a_misnamed_landing_file_stops_the_run_naming_it(first_run, run_egov) ->
         stray.unlink()
     assert proc.returncode == 2
     assert str(stray) in proc.stderr and "grdp_2024-06.xlsx" in proc.stderr
+
+
+def test_a_value_outside_an_accepted_set_fails_the_build_naming_it(first_run, run_egov) -> None:
+    """A staging model meeting an unknown status fails the build naming the model, the
+    column and the value; nothing downstream runs and the published file is unchanged."""
+    data, _ = first_run
+    published = data / "published" / "warehouse.duckdb"
+    published_bytes = published.read_bytes()
+    build = str(data / "warehouse" / "build.duckdb")
+    with duckdb.connect(build) as con:
+        dossier, status = con.execute(
+            "select dossier_id, status from raw.procedures order by dossier_id limit 1"
+        ).fetchall()[0]
+        con.execute("update raw.procedures set status = 'DA_HUY' where dossier_id = ?", [dossier])
+    try:
+        proc = run_egov(data, "run")
+    finally:
+        with duckdb.connect(build) as con:
+            con.execute(
+                "update raw.procedures set status = ? where dossier_id = ?", [status, dossier]
+            )
+    assert proc.returncode == 2
+    assert "stg_procedures__dossiers" in proc.stderr
+    assert "accepted_values_stg_procedures__dossiers_status" in proc.stderr
+    assert "'DA_HUY'" in proc.stderr
+    assert published.read_bytes() == published_bytes

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import json
+import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -65,39 +67,59 @@ def _checked_relation(test: Mapping[str, Any], nodes: Mapping[str, Any]) -> str:
     return f"{node['schema']}.{node['name']}" if node else ""
 
 
+def _failing_rows(con: Any, relation: str | None, limit: int = 3) -> str:
+    """A few stored failing rows of a test (``store_failures``), as text for messages."""
+    if not relation:
+        return ""
+    try:
+        cursor = con.execute(f"select * from {relation} limit {limit}")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except Exception:  # the view may be gone or unreadable; the count is still reported
+        return ""
+    return "; ".join(", ".join(f"{k}={v!r}" for k, v in row.items()) for row in rows)
+
+
 def _record_check_results(
     run_id: str, run_results: Mapping[str, Any], manifest: Mapping[str, Any]
-) -> int:
-    """Append dbt test outcomes to ``audit.check_results`` in the build database."""
+) -> list[str]:
+    """Append dbt test outcomes to ``audit.check_results`` in the build database; return
+    one line per failing test naming its model, test and offending values."""
     checked_at = dt.datetime.now(dt.UTC)
     nodes = manifest["nodes"]
     rows = []
-    for result in run_results.get("results", []):
-        test = nodes.get(result["unique_id"])
-        if test is None or test["resource_type"] != "test":
-            continue
-        rows.append(
-            {
-                "run_id": run_id,
-                "asset_key": _checked_relation(test, nodes),
-                "check_name": test["name"],
-                "suite": "dbt",
-                "outcome": result["status"],
-                "failures": result.get("failures"),
-                "message": result.get("message"),
-                "severity": test["config"].get("severity", "error").lower(),
-                "checked_at": checked_at,
-            }
-        )
-    if not rows:
-        return 0
+    failing: list[str] = []
     settings = load_settings()
     with connect(settings.build_db) as con:
-        con.execute("create schema if not exists audit")
-        con.register("_rows", pa.Table.from_pylist(rows, schema=CHECK_RESULTS_SCHEMA))
-        con.execute("create table if not exists audit.check_results as from _rows limit 0")
-        con.execute("insert into audit.check_results by name select * from _rows")
-    return len(rows)
+        for result in run_results.get("results", []):
+            test = nodes.get(result["unique_id"])
+            if test is None or test["resource_type"] != "test":
+                continue
+            message = result.get("message")
+            if result["status"] in ("fail", "error", "warn"):
+                values = _failing_rows(con, result.get("relation_name"))
+                message = f"{message}; failing rows: {values}" if values else message
+                if result["status"] != "warn":
+                    failing.append(f"{_checked_relation(test, nodes)}: {test['name']}: {message}")
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "asset_key": _checked_relation(test, nodes),
+                    "check_name": test["name"],
+                    "suite": "dbt",
+                    "outcome": result["status"],
+                    "failures": result.get("failures"),
+                    "message": message,
+                    "severity": test["config"].get("severity", "error").lower(),
+                    "checked_at": checked_at,
+                }
+            )
+        if rows:
+            con.execute("create schema if not exists audit")
+            con.register("_rows", pa.Table.from_pylist(rows, schema=CHECK_RESULTS_SCHEMA))
+            con.execute("create table if not exists audit.check_results as from _rows limit 0")
+            con.execute("insert into audit.check_results by name select * from _rows")
+    return failing
 
 
 @dbt_assets(
@@ -112,13 +134,35 @@ def egov_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iter
     invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
     yield from invocation.stream()
     results_path = target / "run_results.json"
+    failing: list[str] = []
     if results_path.exists():
-        n = _record_check_results(
+        failing = _record_check_results(
             context.run_id, json.loads(results_path.read_text()), invocation.manifest
         )
-        context.log.info("recorded %d dbt test results in audit.check_results", n)
     if not invocation.is_successful():
         raise dg.Failure(
-            description="dbt build failed: see the failing models and tests above; "
-            "nothing downstream (publish) runs",
+            description="dbt build failed; nothing downstream (publish) runs. "
+            + (" | ".join(failing[:5]) if failing else "See the failing models above."),
         )
+    _generate_docs(context, dbt, target, settings.dbt_docs_dir)
+
+
+DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+def _generate_docs(
+    context: AssetExecutionContext, dbt: DbtCliResource, target: Path, docs_dir: Path
+) -> None:
+    """`dbt docs generate` after a green build; the static site goes to ``docs_dir``
+    (served by `egov docs`). A docs failure is logged, it does not fail the build."""
+    docs = dbt.cli(["docs", "generate"], target_path=target, raise_on_error=False)
+    docs.wait()
+    if not docs.is_successful() or not all((target / f).exists() for f in DOCS_FILES):
+        context.log.warning("dbt docs generate failed: see %s", target)
+        return
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:
+        tmp = docs_dir / f".{name}.tmp"
+        shutil.copyfile(target / name, tmp)
+        os.replace(tmp, docs_dir / name)
+    context.log.info("dbt docs written to %s", docs_dir)

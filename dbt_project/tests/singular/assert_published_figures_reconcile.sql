@@ -1,7 +1,6 @@
-{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'reference_reconciliation'}}}) }}
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'reference_reconciliation'}}}) }}
 
 -- Every published figure is reproduced by the warehouse (or its bound respected).
--- Severity warn while the domain marts that recompute figures are being built (#4).
 with
 
 final as (

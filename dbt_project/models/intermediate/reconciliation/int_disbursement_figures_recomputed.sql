@@ -1,13 +1,61 @@
--- Published figures of the disbursement domain recomputed from the warehouse:
--- one row per figure_id of published_figures.csv (use reproduce or bound).
--- Placeholder until the disbursement marts exist: no rows.
+-- Published figures of the disbursement domain (D1..D6) recomputed from the city rows
+-- of fct_disbursement_progress. Rate = cumulative disbursed since 1 January of the
+-- plan year / plan, in percent; a period 'YYYY-01-01..date' or 'YYYY-H1' is the
+-- report cut at that date (2023-11-15, 2024-06-30, 2024-10-31).
 with
 
+progress as (
+    select * from {{ ref('fct_disbursement_progress') }}
+),
+
+city_reports as (
+    select * from progress
+    where admin_unit_id = '01'
+),
+
+first_report_of_2024 as (
+    select * from city_reports
+    where plan_year = 2024
+    order by as_of_date
+    limit 1
+),
+
 final as (
+    -- D1: the 2024 plan assigned by the Prime Minister, as of the first 2024 report.
     select
-        null::varchar as figure_id,
-        null::double as warehouse_value
-    where false
+        'D1' as figure_id,
+        plan_ttg_bn_vnd::double as warehouse_value
+    from first_report_of_2024
+    union all
+    select
+        'D2' as figure_id,
+        disbursement_rate_ttg_plan_pct as warehouse_value
+    from city_reports
+    where as_of_date = date '2024-06-30'
+    union all
+    select
+        'D3' as figure_id,
+        disbursement_rate_ttg_plan_pct as warehouse_value
+    from city_reports
+    where as_of_date = date '2024-10-31'
+    union all
+    select
+        'D4' as figure_id,
+        disbursed_cumulative_bn_vnd::double as warehouse_value
+    from city_reports
+    where as_of_date = date '2023-11-15'
+    union all
+    select
+        'D5' as figure_id,
+        disbursement_rate_ttg_plan_pct as warehouse_value
+    from city_reports
+    where as_of_date = date '2023-11-15'
+    union all
+    select
+        'D6' as figure_id,
+        disbursement_rate_city_plan_pct as warehouse_value
+    from city_reports
+    where as_of_date = date '2023-11-15'
 )
 
 select * from final

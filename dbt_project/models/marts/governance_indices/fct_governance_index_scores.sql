@@ -1,0 +1,28 @@
+-- Yearly governance index scores and ranks: PAR INDEX, SIPAS, PAPI and PCI of the
+-- provinces (rank among 63) and the city's own PAR index of its district-level units
+-- (rank among 30). Scores are as published; ties share a rank.
+with
+
+scores as (
+    select * from {{ ref('stg_governance_indices__scores') }}
+),
+
+final as (
+    select
+        governance_index_score_id,
+        index_code,
+        index_year::integer as index_year,
+        index_year::varchar as period_id,
+        scope,
+        unit_code,
+        unit_name,
+        admin_unit_id,
+        scope = 'district' or unit_code = '01' as is_hanoi,
+        score::decimal(18, 6) as score,
+        score is not null as has_published_score,
+        rank::integer as rank,
+        ranked_units::integer as ranked_units
+    from scores
+)
+
+select * from final

@@ -1,0 +1,330 @@
+-- Dossier throughput of the city and of each district per period (month, quarter, half,
+-- year, year to date), by the stock-flow of Decision 766/QĐ-TTg: to process = backlog at
+-- the end of the previous period + received; on-time rate (2.1) = (finished on time +
+-- in progress and not yet due at period end) / to process. A district counts its own desk
+-- and its communes' desks; the city counts every desk.
+--
+-- Set-based for tens of millions of dossiers: each dossier is reduced to the months of its
+-- events (received, finished, ended, became late while open, closed while late); the
+-- events are counted per district and month; stocks at each month end are running sums of
+-- those counts; longer periods are built from their months.
+with
+
+dossiers as (
+    select * from {{ ref('fct_dossiers') }}
+),
+
+admin_units as (
+    select * from {{ ref('dim_admin_units') }}
+),
+
+periods as (
+    select * from {{ ref('dim_periods') }}
+),
+
+dossier_months as (
+    select
+        district_admin_unit_id,
+        date_trunc('month', received_date)::date as received_month,
+        date_trunc('month', finished_date)::date as finished_month,
+        date_trunc('month', ended_date)::date as ended_month,
+        date_trunc('month', coalesce(finished_date, ended_date))::date as closed_month,
+        -- In progress at the end of a month from this month on, the dossier is late there:
+        -- past its extended deadline, or at once with more than one supplement request.
+        date_trunc(
+            'month',
+            case when supplement_requests > 1 then received_date else extended_due_date end
+        )::date as late_month,
+        is_on_time,
+        is_same_day,
+        is_online,
+        is_fee_bearing,
+        is_paid_online,
+        is_digitised,
+        resolution_days
+    from dossiers
+),
+
+late_while_open as (
+    select * from dossier_months
+    where closed_month is null or closed_month > late_month
+),
+
+received_flows as (
+    select
+        district_admin_unit_id,
+        received_month as month_start_date,
+        count(*) as received_count,
+        count_if(is_same_day) as same_day_count,
+        count_if(is_online) as online_count,
+        count_if(is_fee_bearing) as fee_bearing_count,
+        count_if(is_fee_bearing and is_paid_online) as paid_online_count,
+        count_if(is_digitised) as digitised_count
+    from dossier_months
+    group by district_admin_unit_id, received_month
+),
+
+finished_flows as (
+    select
+        district_admin_unit_id,
+        finished_month as month_start_date,
+        count(*) as finished_count,
+        count_if(is_on_time) as finished_on_time_count,
+        sum(resolution_days) as resolution_days_sum
+    from dossier_months
+    where finished_month is not null
+    group by district_admin_unit_id, finished_month
+),
+
+ended_flows as (
+    select
+        district_admin_unit_id,
+        ended_month as month_start_date,
+        count(*) as ended_count
+    from dossier_months
+    where ended_month is not null
+    group by district_admin_unit_id, ended_month
+),
+
+late_started_flows as (
+    select
+        district_admin_unit_id,
+        late_month as month_start_date,
+        count(*) as late_started_count
+    from late_while_open
+    group by district_admin_unit_id, late_month
+),
+
+late_closed_flows as (
+    select
+        district_admin_unit_id,
+        closed_month as month_start_date,
+        count(*) as late_closed_count
+    from late_while_open
+    where closed_month is not null
+    group by district_admin_unit_id, closed_month
+),
+
+district_flows as (
+    select * from received_flows
+    union all by name
+    select * from finished_flows
+    union all by name
+    select * from ended_flows
+    union all by name
+    select * from late_started_flows
+    union all by name
+    select * from late_closed_flows
+),
+
+city as (
+    select admin_unit_id from admin_units
+    where admin_level = 'city'
+),
+
+unit_flows as (
+    select
+        district_flows.*,
+        district_flows.district_admin_unit_id as admin_unit_id
+    from district_flows
+    where district_flows.district_admin_unit_id is not null
+    union all
+    select
+        district_flows.*,
+        city.admin_unit_id
+    from district_flows
+    cross join city
+),
+
+monthly_flows as (
+    select
+        admin_unit_id,
+        month_start_date,
+        coalesce(sum(received_count), 0) as received_count,
+        coalesce(sum(same_day_count), 0) as same_day_count,
+        coalesce(sum(online_count), 0) as online_count,
+        coalesce(sum(fee_bearing_count), 0) as fee_bearing_count,
+        coalesce(sum(paid_online_count), 0) as paid_online_count,
+        coalesce(sum(digitised_count), 0) as digitised_count,
+        coalesce(sum(finished_count), 0) as finished_count,
+        coalesce(sum(finished_on_time_count), 0) as finished_on_time_count,
+        coalesce(sum(resolution_days_sum), 0) as resolution_days_sum,
+        coalesce(sum(ended_count), 0) as ended_count,
+        coalesce(sum(late_started_count), 0) as late_started_count,
+        coalesce(sum(late_closed_count), 0) as late_closed_count
+    from unit_flows
+    group by admin_unit_id, month_start_date
+),
+
+coverage as (
+    select
+        min(received_month) as first_month_start_date,
+        last_day(max(received_month)) as last_month_end_date
+    from dossier_months
+),
+
+covered_periods as (
+    select periods.*
+    from periods
+    cross join coverage
+    where
+        periods.period_type in ('month', 'quarter', 'half', 'year', 'year_to_date')
+        and periods.start_date >= coverage.first_month_start_date
+        and periods.end_date <= coverage.last_month_end_date
+),
+
+covered_months as (
+    select
+        start_date as month_start_date,
+        end_date as month_end_date
+    from covered_periods
+    where period_type = 'month'
+),
+
+reporting_units as (
+    select
+        admin_unit_id,
+        admin_level,
+        valid_from,
+        coalesce(valid_to, date '9999-12-31') as valid_to
+    from admin_units
+    where admin_level in ('city', 'district')
+),
+
+unit_months as (
+    select
+        reporting_units.admin_unit_id,
+        reporting_units.admin_level,
+        covered_months.month_start_date,
+        covered_months.month_end_date
+    from reporting_units
+    inner join covered_months
+        on
+            reporting_units.valid_from <= covered_months.month_start_date
+            and reporting_units.valid_to >= covered_months.month_end_date
+),
+
+monthly as (
+    select
+        unit_months.admin_unit_id,
+        unit_months.admin_level,
+        unit_months.month_start_date,
+        coalesce(monthly_flows.received_count, 0) as received_count,
+        coalesce(monthly_flows.same_day_count, 0) as same_day_count,
+        coalesce(monthly_flows.online_count, 0) as online_count,
+        coalesce(monthly_flows.fee_bearing_count, 0) as fee_bearing_count,
+        coalesce(monthly_flows.paid_online_count, 0) as paid_online_count,
+        coalesce(monthly_flows.digitised_count, 0) as digitised_count,
+        coalesce(monthly_flows.finished_count, 0) as finished_count,
+        coalesce(monthly_flows.finished_on_time_count, 0) as finished_on_time_count,
+        coalesce(monthly_flows.resolution_days_sum, 0) as resolution_days_sum,
+        coalesce(monthly_flows.ended_count, 0) as ended_count,
+        coalesce(monthly_flows.late_started_count, 0)
+        - coalesce(monthly_flows.late_closed_count, 0) as late_change_count
+    from unit_months
+    left join monthly_flows
+        on
+            unit_months.admin_unit_id = monthly_flows.admin_unit_id
+            and unit_months.month_start_date = monthly_flows.month_start_date
+),
+
+monthly_stocks as (
+    select
+        *,
+        sum(received_count - finished_count - ended_count) over (
+            partition by admin_unit_id order by month_start_date
+        ) as backlog_end_count,
+        sum(late_change_count) over (
+            partition by admin_unit_id order by month_start_date
+        ) as in_progress_late_count
+    from monthly
+),
+
+rolled_up as (
+    select
+        monthly_stocks.admin_unit_id,
+        monthly_stocks.admin_level,
+        covered_periods.period_id,
+        covered_periods.period_type,
+        covered_periods.start_date as period_start_date,
+        covered_periods.end_date as period_end_date,
+        covered_periods.month_count,
+        count(*) as months_present,
+        arg_min(
+            monthly_stocks.backlog_end_count
+            - monthly_stocks.received_count
+            + monthly_stocks.finished_count
+            + monthly_stocks.ended_count,
+            monthly_stocks.month_start_date
+        ) as backlog_count,
+        sum(monthly_stocks.received_count) as received_count,
+        sum(monthly_stocks.finished_count) as finished_count,
+        sum(monthly_stocks.finished_on_time_count) as finished_on_time_count,
+        sum(monthly_stocks.ended_count) as ended_count,
+        arg_max(monthly_stocks.backlog_end_count, monthly_stocks.month_start_date)
+            as backlog_end_count,
+        arg_max(monthly_stocks.in_progress_late_count, monthly_stocks.month_start_date)
+            as in_progress_late_count,
+        sum(monthly_stocks.resolution_days_sum) as resolution_days_sum,
+        sum(monthly_stocks.same_day_count) as same_day_count,
+        sum(monthly_stocks.online_count) as online_count,
+        sum(monthly_stocks.fee_bearing_count) as fee_bearing_count,
+        sum(monthly_stocks.paid_online_count) as paid_online_count,
+        sum(monthly_stocks.digitised_count) as digitised_count
+    from monthly_stocks
+    inner join covered_periods
+        on
+            monthly_stocks.month_start_date between covered_periods.start_date
+            and covered_periods.end_date
+    group by
+        monthly_stocks.admin_unit_id,
+        monthly_stocks.admin_level,
+        covered_periods.period_id,
+        covered_periods.period_type,
+        covered_periods.start_date,
+        covered_periods.end_date,
+        covered_periods.month_count
+),
+
+complete_periods as (
+    select * from rolled_up
+    where months_present = month_count
+),
+
+final as (
+    select
+        admin_unit_id || '|' || period_id as procedure_throughput_id,
+        admin_unit_id,
+        admin_level,
+        period_id,
+        period_type,
+        period_start_date,
+        period_end_date,
+        backlog_count::bigint as backlog_count,
+        received_count::bigint as received_count,
+        (backlog_count + received_count)::bigint as to_process_count,
+        finished_count::bigint as finished_count,
+        finished_on_time_count::bigint as finished_on_time_count,
+        (finished_count - finished_on_time_count)::bigint as finished_late_count,
+        ended_count::bigint as ended_count,
+        (backlog_end_count - in_progress_late_count)::bigint as in_progress_on_time_count,
+        in_progress_late_count::bigint as in_progress_late_count,
+        backlog_end_count::bigint as backlog_end_count,
+        same_day_count::bigint as same_day_count,
+        online_count::bigint as online_count,
+        fee_bearing_count::bigint as fee_bearing_count,
+        paid_online_count::bigint as paid_online_count,
+        digitised_count::bigint as digitised_count,
+        100.0 * (finished_on_time_count + backlog_end_count - in_progress_late_count)
+        / nullif(backlog_count + received_count, 0) as on_time_rate_pct,
+        100.0 * (finished_count - finished_on_time_count + in_progress_late_count)
+        / nullif(backlog_count + received_count, 0) as late_rate_pct,
+        resolution_days_sum / nullif(finished_count, 0) as avg_resolution_days,
+        100.0 * same_day_count / nullif(received_count, 0) as same_day_share_pct,
+        100.0 * online_count / nullif(received_count, 0) as online_share_pct,
+        100.0 * paid_online_count / nullif(fee_bearing_count, 0) as online_payment_share_pct,
+        100.0 * digitised_count / nullif(received_count, 0) as digitised_share_pct
+    from complete_periods
+)
+
+select * from final
