@@ -27,8 +27,7 @@ indices as (
 ),
 
 years as (
-    select distinct
-        budget_year as period_year
+    select distinct budget_year as period_year
     from budget
     where report_period = '12T'
 ),
