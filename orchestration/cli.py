@@ -139,12 +139,28 @@ def run(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show Dagster's and dbt's full log.")
     ] = False,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help="Backfill from this month (YYYY-MM): rerun its partitions."),
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Backfill to this month (YYYY-MM).")
+    ] = None,
 ) -> None:
     """Run the pipeline: load new landed files -> dbt build and tests -> publish.
 
     On a fresh checkout (nothing in landing/) it first places the bundled sample there.
-    Files already loaded (same bytes) are not loaded again.
+    Files already loaded (same bytes) are not loaded again. With --from/--to it backfills:
+    every partition in the window with landed files runs again (yearly sources: the
+    years the window touches).
     """
+    window = None
+    if first or last:
+        try:
+            months = _months(first or last, last or first)
+        except ValueError as exc:
+            raise EgovError(str(exc)) from None
+        window = (months[0], months[-1])
     settings = _ready()
     _check_build_db(settings)
     if _place_sample_if_empty(settings):
@@ -153,8 +169,13 @@ def run(
     from orchestration.runner import plan_ingest
 
     started = time.monotonic()
-    plan = plan_ingest(settings)
-    if plan.empty:
+    plan = plan_ingest(settings, window=window)
+    if window:
+        spans = ", ".join(
+            f"{source} {a}..{b}" for source, ranges in plan.ranges.items() for a, b in ranges
+        )
+        out.print(f"Backfill {window[0]}..{window[1]}: {spans or 'no landed files in the window'}")
+    elif plan.empty:
         out.print("Nothing new in landing/: every file there is already loaded.")
     else:
         files = ", ".join(f"{n} {s}" for s, n in plan.new_files.items())
@@ -386,17 +407,22 @@ def _status(settings: Settings) -> dict[str, Any]:
         "notes": [],
     }
     if settings.published_db.exists():
+        from orchestration.publishing import versions
+
         with connect(settings.published_db, read_only=True) as con:
-            run_id, published_at = con.execute(
-                "select run_id, published_at from audit.publication"
+            version, run_id, published_at = con.execute(
+                "select version, run_id, published_at from audit.publication"
             ).fetchall()[0]
             tables = con.execute(
                 "select table_name, row_count from audit.published_tables order by 1"
             ).fetchall()
         doc["published"] = {
+            "version": version,
             "run_id": run_id,
             "published_at": published_at.isoformat(),
             "tables": dict(tables),
+            "parquet_dir": str(settings.published_dir / "current" / "parquet"),
+            "versions_kept": [v.name for v in versions(settings.published_dir)],
         }
     if settings.build_db.exists():
         try:
@@ -502,7 +528,7 @@ def status(
     out.print(
         f"published db  {doc['published_db']}"
         + (
-            f"  (run {pub['run_id']}, {pub['published_at']})"
+            f"  (version {pub['version']}, {pub['published_at']})"
             if pub
             else "  (nothing published yet)"
         )
@@ -560,6 +586,34 @@ def query(
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     out.print(table)
+
+
+@app.command()
+@_friendly
+def publish(
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Point published/ at the previous version.")
+    ] = False,
+) -> None:
+    """Show the published versions, or roll back to the previous one (`--rollback`).
+
+    Publishing itself happens at the end of every green `egov run`.
+    """
+    from orchestration.publishing import current_version, versions
+    from orchestration.publishing import rollback as roll_back
+
+    settings = load_settings()
+    if rollback:
+        previous = roll_back(settings.published_dir)
+        out.print(f"[green]Rolled back[/]: {settings.published_db} is now version {previous.name}")
+        return
+    current = current_version(settings.published_dir)
+    kept = versions(settings.published_dir)
+    if not kept:
+        raise EgovError(f"nothing published in {settings.published_dir} yet: run `egov run`")
+    for version in reversed(kept):
+        mark = "[bold green]* current[/]" if version == current else ""
+        out.print(f"  {version.name} {mark}")
 
 
 @app.command()

@@ -8,14 +8,15 @@ from orchestration.assets.dbt import dbt_resource, egov_dbt_assets
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.reference import admin_unit_crosswalk, admin_units
+from orchestration.automation import BUILD_JOB, build_automation, build_freshness
 from orchestration.progress import egov_progress
 from orchestration.settings import apply_environment, load_settings, prepare_data_dir
+from sources.registry import specs
 
 _settings = load_settings()
 prepare_data_dir(_settings)
 apply_environment(_settings)
 
-BUILD_JOB = "build_and_publish"
 ingest_jobs = [
     dg.define_asset_job(
         f"ingest_{asset.key.path[-1]}",
@@ -30,6 +31,9 @@ build_job = dg.define_asset_job(
     description="Reference data, dbt build and tests, then publish (only when all pass).",
 )
 
+sensors = build_automation(ingest_jobs, build_job)
+freshness_checks, freshness_sensor = build_freshness(list(specs().values()), INGEST_ASSETS)
+
 defs = dg.Definitions(
     assets=[
         *INGEST_ASSETS,
@@ -38,7 +42,9 @@ defs = dg.Definitions(
         egov_dbt_assets,
         published_warehouse,
     ],
+    asset_checks=[*freshness_checks],
     jobs=[*ingest_jobs, build_job],
+    sensors=[*sensors, freshness_sensor],
     resources={"dbt": dbt_resource()},
     executor=dg.in_process_executor,
     loggers={"console": dg.colored_console_logger, "egov_progress": egov_progress},

@@ -32,12 +32,18 @@ class IngestPlan:
         return not any(self.ranges.values())
 
 
-def plan_ingest(settings: Settings, only: set[str] | None = None) -> IngestPlan:
+def plan_ingest(
+    settings: Settings,
+    only: set[str] | None = None,
+    window: tuple[str, str] | None = None,
+) -> IngestPlan:
     """Scan landing/: which partitions of which sources have new files.
 
-    A file whose name is not one of its source's, or whose partition is outside the
-    source's partitions, stops the plan with one line naming it: it is never skipped
-    silently.
+    With ``window`` (first, last month as YYYY-MM) it is a backfill: every partition in
+    the window that has landed files is run again (files already loaded are no-ops that
+    say so), whether or not a file is new. A file whose name is not one of its
+    source's, or whose partition is outside the source's partitions, stops the plan with
+    one line naming it: it is never skipped silently.
     """
     hashes: dict[str, set[str]] = {}
     if settings.build_db.exists():
@@ -61,11 +67,22 @@ def plan_ingest(settings: Settings, only: set[str] | None = None) -> IngestPlan:
                     f"{landed.path} belongs to partition {landed.slot.partition_key}, outside "
                     f"{name}'s partitions ({min(valid)}..{max(valid)}): check its name"
                 )
-            if landed.sha256 not in hashes.get(name, set()):
+            if window is not None:
+                if _in_window(landed.slot.partition_key, window):
+                    keys.add(landed.slot.partition_key)
+            elif landed.sha256 not in hashes.get(name, set()):
                 keys.add(landed.slot.partition_key)
                 plan.new_files[name] = plan.new_files.get(name, 0) + 1
         plan.ranges[name] = contiguous_ranges(partitions, keys)
     return plan
+
+
+def _in_window(partition_key: str, window: tuple[str, str]) -> bool:
+    """A month key (YYYY-MM) inside the window, or a year key (YYYY) overlapping it."""
+    first, last = window
+    if len(partition_key) == 4:
+        return first[:4] <= partition_key <= last[:4]
+    return first <= partition_key <= last
 
 
 @dataclass

@@ -49,6 +49,7 @@ class Settings:
     sample_seed: int
     sample_scale: float
     duckdb_memory_limit: str
+    publish_keep: int
 
     @property
     def dbt_manifest(self) -> Path:
@@ -127,6 +128,7 @@ def load_settings() -> Settings:
         sample_seed=int(_env_number("EGOV_SAMPLE_SEED", "2025", int)),
         sample_scale=float(_env_number("EGOV_SAMPLE_SCALE", "1.0", float)),
         duckdb_memory_limit=os.environ.get("EGOV_DUCKDB_MEMORY_LIMIT", "4GB"),
+        publish_keep=int(_env_number("EGOV_PUBLISH_KEEP", "7", int)),
     )
 
 

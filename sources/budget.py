@@ -762,6 +762,7 @@ SPEC = SourceSpec(
     file_pattern=re.compile(r"cong_khai_ngan_sach_(?P<year>\d{4})_(?P<period>6T|12T)\.xlsx"),
     file_example="cong_khai_ngan_sach_2024_12T.xlsx",
     partitioning="year",
+    cadence="yearly",
     slot_of=_slot,
     reader=read,
     schema=SCHEMA,

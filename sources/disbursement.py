@@ -105,6 +105,7 @@ SPEC = SourceSpec(
     file_pattern=re.compile(r"giai_ngan_(?P<year>\d{4})-(?P<month>\d{2})\.csv"),
     file_example="giai_ngan_2024-01.csv",
     partitioning="month",
+    cadence="monthly",
     slot_of=lambda m: month_slot(int(m["year"]), int(m["month"])),
     reader=read,
     schema=SCHEMA,

@@ -154,6 +154,7 @@ SPEC = SourceSpec(
     file_pattern=_PATTERN,
     file_example="chi_so_cap_tinh_2024.csv or par_index_quan_huyen_2024.csv",
     partitioning="year",
+    cadence="yearly",
     slot_of=_slot,
     reader=read,
     schema=SCHEMA,

@@ -471,6 +471,7 @@ SPEC = SourceSpec(
     file_pattern=re.compile(r"grdp_(?P<year>\d{4})-(?P<month>\d{2})\.xlsx"),
     file_example="grdp_2024-06.xlsx",
     partitioning="month",
+    cadence="quarterly",
     slot_of=_slot,
     reader=read,
     schema=SCHEMA,

@@ -453,6 +453,7 @@ SPEC = SourceSpec(
     file_pattern=re.compile(r"ho_so_(?P<year>\d{4})-(?P<month>\d{2})\.(?:csv|jsonl)"),
     file_example="ho_so_2024-01.csv",
     partitioning="month",
+    cadence="monthly",
     slot_of=lambda m: month_slot(int(m["year"]), int(m["month"])),
     reader=read,
     schema=SCHEMA,

@@ -110,6 +110,7 @@ class SourceSpec:
     reader: Reader
     schema: pa.Schema  # raw columns, without loader metadata
     natural_key: tuple[str, ...]  # unique within a slot
+    cadence: str = "monthly"  # release cadence: monthly, quarterly or yearly (freshness)
     reject_threshold: float = 0.01  # a larger reject share fails the file whole
     encoding: str | None = None  # legacy encoding to decode, when the publisher uses one
     kinds: frozenset[str] = frozenset({"duckdb"})

@@ -250,3 +250,15 @@ def test_a_value_outside_an_accepted_set_fails_the_build_naming_it(first_run, ru
     assert "accepted_values_stg_procedures__dossiers_status" in proc.stderr
     assert "'DA_HUY'" in proc.stderr
     assert published.read_bytes() == published_bytes
+
+
+def test_publish_rollback_restores_the_previous_version(first_run, run_egov) -> None:
+    data, _ = first_run
+    before = json.loads(run_egov(data, "status", "--json").stdout)["published"]
+    assert len(before["versions_kept"]) >= 2
+    proc = run_egov(data, "publish", "--rollback")
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads(run_egov(data, "status", "--json").stdout)["published"]
+    previous = before["versions_kept"][before["versions_kept"].index(before["version"]) - 1]
+    assert after["version"] == previous
+    assert (data / "published" / "current").resolve().name == previous

@@ -4,8 +4,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from orchestration.assets.dbt import egov_dbt_assets
+from orchestration.publishing import publish
 from orchestration.settings import load_settings
-from orchestration.warehouse import publish
 
 
 @dg.asset(
@@ -18,11 +18,20 @@ def published_warehouse(context: AssetExecutionContext) -> dg.MaterializeResult:
     """The DuckDB file BI tools open read-only: marts and check history, swapped in
     atomically. Runs only when the dbt build and its tests passed."""
     settings = load_settings()
-    publication = publish(settings.build_db, settings.published_db, context.run_id)
-    context.log.info("published %d tables to %s", len(publication.tables), publication.path)
+    publication = publish(
+        settings.build_db, settings.published_dir, context.run_id, keep=settings.publish_keep
+    )
+    context.log.info(
+        "published version %s (%d tables) at %s",
+        publication.version,
+        len(publication.tables),
+        publication.path,
+    )
     return dg.MaterializeResult(
         metadata={
             "path": str(publication.path),
+            "version": publication.version,
+            "parquet": str(publication.version_dir / "parquet"),
             "published_at": publication.published_at.isoformat(),
             "tables": dg.MetadataValue.json(publication.tables),
             "dagster/row_count": sum(publication.tables.values()),

@@ -34,8 +34,8 @@ def _shape(defs: dg.Definitions) -> dict:
         "assets": assets,
         "asset_checks": checks,
         "jobs": sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")),
-        "schedules": sorted(s.name for s in defs.resolve_schedule_defs()) if defs.schedules else [],
-        "sensors": sorted(s.name for s in defs.resolve_sensor_defs()) if defs.sensors else [],
+        "schedules": sorted(s.name for s in defs.schedules or []),
+        "sensors": sorted(s.name for s in defs.sensors or []),
     }
 
 

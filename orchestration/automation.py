@@ -1,0 +1,139 @@
+"""Schedules, sensors and freshness checks.
+
+- ``nightly_pipeline``: 02:00 Asia/Ho_Chi_Minh: loads every new landed file and builds
+  and publishes (the same runs as `egov run`). It is a cron-gated sensor, not a
+  schedule, because one tick starts runs of several jobs.
+- ``landing_sensor``: watches ``landing/``; a new file starts the ingest run of the
+  partitions it covers, then a build-and-publish run.
+- Freshness checks per source follow its release cadence (monthly, quarterly, yearly),
+  evaluated by ``freshness_checks_sensor``.
+
+Runs are queued one at a time (``dagster.yaml``: ``max_concurrent_runs: 1``): DuckDB has
+one writer, so the build run requested after the ingest runs waits for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from orchestration.partitions import TIMEZONE
+from orchestration.runner import plan_ingest, range_tags
+from orchestration.settings import EgovError, load_settings
+from sources.spec import SourceSpec
+
+BUILD_JOB = "build_and_publish"
+NIGHTLY_AT = dt.time(2, 0)
+# How stale a source may get before its freshness check warns: its cadence plus the
+# publisher's usual delay.
+FRESHNESS = {
+    "monthly": dt.timedelta(days=45),
+    "quarterly": dt.timedelta(days=120),
+    "yearly": dt.timedelta(days=400),
+}
+
+
+def pipeline_run_requests(
+    key: str, *, even_if_nothing_new: bool = False
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    """Ingest runs for the partitions with new landed files, then one build run.
+
+    ``key`` makes the requests idempotent (the same new files never start two runs).
+    """
+    settings = load_settings()
+    try:
+        plan = plan_ingest(settings)
+    except EgovError as exc:  # a run holds the build database, or a misnamed file
+        yield dg.SkipReason(str(exc))
+        return
+    if plan.empty and not even_if_nothing_new:
+        yield dg.SkipReason("no new files in landing/")
+        return
+    for source, ranges in plan.ranges.items():
+        for first, last in ranges:
+            yield dg.RunRequest(
+                run_key=f"{key}:{source}:{first}:{last}",
+                job_name=f"ingest_{source}",
+                tags=range_tags(first, last),
+            )
+    yield dg.RunRequest(run_key=f"{key}:build", job_name=BUILD_JOB)
+
+
+def _landing_fingerprint() -> str:
+    """Names, sizes and mtimes of every landed file: changes when a file lands."""
+    settings = load_settings()
+    digest = hashlib.sha256()
+    for path in sorted(settings.landing_dir.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            stat = path.stat()
+            digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def build_automation(
+    ingest_jobs: list[dg.UnresolvedAssetJobDefinition],
+    build_job: dg.UnresolvedAssetJobDefinition,
+) -> list[dg.SensorDefinition]:
+    jobs = [*ingest_jobs, build_job]
+
+    @dg.sensor(
+        name="nightly_pipeline",
+        jobs=jobs,
+        minimum_interval_seconds=300,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "Nightly at 02:00 Hanoi time: load new landed files, then build, check and "
+            "publish. A cron-gated sensor, because one tick starts runs of several jobs "
+            "(a Dagster schedule targets one job); the cursor is the last night it fired."
+        ),
+    )
+    def nightly_pipeline(context: dg.SensorEvaluationContext):
+        now = dt.datetime.now(ZoneInfo(TIMEZONE))
+        night = now.date().isoformat()
+        if now.time() < NIGHTLY_AT or context.cursor == night:
+            yield dg.SkipReason(f"next run at {NIGHTLY_AT} {TIMEZONE}")
+            return
+        yield from pipeline_run_requests(key=f"nightly-{night}", even_if_nothing_new=True)
+        context.update_cursor(night)
+
+    @dg.sensor(
+        name="landing_sensor",
+        jobs=jobs,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="A new file in landing/ starts the ingest of its partitions, then a build.",
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext):
+        fingerprint = _landing_fingerprint()
+        if fingerprint == context.cursor:
+            yield dg.SkipReason("landing/ unchanged")
+            return
+        requests = list(pipeline_run_requests(key=fingerprint))
+        yield from requests
+        if not any(isinstance(r, dg.SkipReason) and "locked" in r.skip_message for r in requests):
+            context.update_cursor(fingerprint)
+
+    return [nightly_pipeline, landing_sensor]
+
+
+def build_freshness(
+    specs: list[SourceSpec], assets: list[dg.AssetsDefinition]
+) -> tuple[list[dg.AssetChecksDefinition], dg.SensorDefinition]:
+    """One last-update freshness check per raw asset, by its source's release cadence."""
+    checks: list[dg.AssetChecksDefinition] = []
+    for spec, asset in zip(specs, assets, strict=True):
+        checks.extend(
+            dg.build_last_update_freshness_checks(
+                assets=[asset],
+                lower_bound_delta=FRESHNESS[spec.cadence],
+                timezone=TIMEZONE,
+            )
+        )
+    sensor = dg.build_sensor_for_freshness_checks(
+        freshness_checks=checks, default_status=dg.DefaultSensorStatus.RUNNING
+    )
+    return checks, sensor

@@ -1,0 +1,180 @@
+"""Write-audit-publish, the publish half: versioned, atomic, read-only copies for BI.
+
+Layout of ``published/``::
+
+    warehouse.duckdb        the file BI opens read-only: a hard link to the current version
+    current -> versions/V   the current version folder (its parquet/ holds one file per table)
+    versions/V/             warehouse.duckdb, parquet/<schema>.<table>.parquet, version.json
+
+A version is written in full under a temporary folder, flushed to disk and renamed into
+``versions/``; then ``warehouse.duckdb`` and ``current`` are swapped by rename. A reader
+with the old file open keeps its snapshot (the old inode stays alive); a reader opening
+later gets the new version; a failure before the swap leaves the published version as
+it was. The newest ``keep`` versions are kept; :func:`rollback` points ``published/``
+back at the previous one. Version files are read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.settings import EgovError
+from orchestration.warehouse import connect
+
+# BI sees the marts (dimensions, facts, reconciliation) and the check history: nothing else.
+PUBLISHED_AUDIT_TABLES = ("audit.check_results",)
+DB_NAME = "warehouse.duckdb"
+
+
+@dataclass(frozen=True)
+class Publication:
+    version: str
+    path: Path  # the stable path BI opens
+    version_dir: Path
+    published_at: dt.datetime
+    tables: dict[str, int]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_link(target: Path, link: Path, *, symbolic: bool) -> None:
+    """Point ``link`` at ``target`` atomically (rename over the old link)."""
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.tmp")
+    if symbolic:
+        os.symlink(os.path.relpath(target, link.parent), tmp)
+    else:
+        os.link(target, tmp)
+    os.replace(tmp, link)
+
+
+def versions(published_dir: Path) -> list[Path]:
+    """Published versions, oldest first (version names sort by time)."""
+    folder = published_dir / "versions"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def current_version(published_dir: Path) -> Path | None:
+    link = published_dir / "current"
+    return link.resolve() if link.is_symlink() else None
+
+
+def _write_version(build_db: Path, folder: Path, run_id: str, published_at: dt.datetime) -> dict:
+    folder.mkdir(parents=True)
+    (folder / "parquet").mkdir()
+    db = folder / DB_NAME
+    tables: dict[str, int] = {}
+    with connect(db) as con:
+        con.execute(f"attach '{build_db}' as build (read_only)")
+        listed = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'build' "
+            "and (schema_name = 'marts' or schema_name || '.' || table_name in ?) "
+            "order by all",
+            [list(PUBLISHED_AUDIT_TABLES)],
+        ).fetchall()
+        if not any(schema == "marts" for schema, _ in listed):
+            raise EgovError(f"{build_db} has no marts: nothing to publish")
+        for schema, table in listed:
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(
+                f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
+            )
+            tables[f"{schema}.{table}"] = con.execute(
+                f'select count(*) from "{schema}"."{table}"'
+            ).fetchall()[0][0]
+            parquet = folder / "parquet" / f"{schema}.{table}.parquet"
+            con.execute(
+                f'copy "{schema}"."{table}" to \'{parquet}\' (format parquet, compression zstd)'
+            )
+        con.execute("detach build")
+        con.execute("create schema if not exists audit")
+        con.execute(
+            "create table audit.publication as select ? as version, ? as run_id, "
+            "? as published_at, ? as source_build_db",
+            [folder.name, run_id, published_at, str(build_db)],
+        )
+        con.execute(
+            "create table audit.published_tables as "
+            "select unnest(?) as table_name, unnest(?) as row_count",
+            [list(tables), list(tables.values())],
+        )
+        con.execute("checkpoint")
+    meta = {
+        "version": folder.name,
+        "run_id": run_id,
+        "published_at": published_at.isoformat(),
+        "tables": tables,
+    }
+    (folder / "version.json").write_text(json.dumps(meta, indent=2) + "\n")
+    for path in [*folder.rglob("*.*")]:
+        _fsync(path)
+        os.chmod(path, 0o444)
+    return tables
+
+
+def publish(build_db: Path, published_dir: Path, run_id: str, *, keep: int = 7) -> Publication:
+    """Publish the marts and check history of ``build_db`` as a new version."""
+    published_at = dt.datetime.now(dt.UTC)
+    version = f"{published_at:%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"  # sorts by time
+    versions_dir = published_dir / "versions"
+    versions_dir.mkdir(parents=True, exist_ok=True)
+    staging = versions_dir / f".{version}.{uuid.uuid4().hex}.tmp"
+    final = versions_dir / version
+    try:
+        tables = _write_version(build_db, staging, run_id, published_at)
+        os.replace(staging, final)
+        _fsync(versions_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    _point_at(published_dir, final)
+    _prune(published_dir, keep)
+    return Publication(version, published_dir / DB_NAME, final, published_at, tables)
+
+
+def _point_at(published_dir: Path, version_dir: Path) -> None:
+    _swap_link(version_dir / DB_NAME, published_dir / DB_NAME, symbolic=False)
+    _swap_link(version_dir, published_dir / "current", symbolic=True)
+    _fsync(published_dir)
+
+
+def _prune(published_dir: Path, keep: int) -> None:
+    """Remove versions beyond the newest ``keep`` (never the current one)."""
+    current = current_version(published_dir)
+    for old in versions(published_dir)[: -max(keep, 1)]:
+        if old != current:
+            for path in old.rglob("*"):
+                if path.is_file():
+                    os.chmod(path, 0o644)
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def rollback(published_dir: Path) -> Path:
+    """Point ``published/`` at the version before the current one; returns it."""
+    available = versions(published_dir)
+    current = current_version(published_dir)
+    if current is None or current not in available:
+        raise EgovError(f"{published_dir} has no current version: nothing to roll back")
+    position = available.index(current)
+    if position == 0:
+        raise EgovError(
+            f"{current.name} is the oldest version kept in {published_dir / 'versions'}: "
+            "nothing to roll back to"
+        )
+    previous = available[position - 1]
+    _point_at(published_dir, previous)
+    return previous

@@ -1,0 +1,101 @@
+"""Versioned, atomic publishing and rollback, on real DuckDB files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.publishing import current_version, publish, rollback, versions
+from orchestration.settings import EgovError
+
+
+def _build(path: Path, value: int) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts; create schema if not exists audit")
+        con.execute("create or replace table marts.fct_things as select ? as value", [value])
+        con.execute("create or replace table audit.check_results as select 'ok' as outcome")
+        con.execute("create or replace table audit.load_manifest as select 1 as internal")
+    return path
+
+
+def _read(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select value from marts.fct_things").fetchall()[0][0]
+
+
+def test_publish_writes_a_version_with_parquet_and_only_bi_tables(tmp_path: Path) -> None:
+    build = _build(tmp_path / "build.duckdb", 1)
+    published = tmp_path / "published"
+    pub = publish(build, published, "run-one")
+    assert _read(published / "warehouse.duckdb") == 1
+    assert current_version(published) == pub.version_dir
+    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
+        tables = {
+            r[0] for r in con.execute("select table_name from audit.published_tables").fetchall()
+        }
+    assert tables == {"marts.fct_things", "audit.check_results"}  # no load manifest
+    parquet = published / "current" / "parquet" / "marts.fct_things.parquet"
+    assert duckdb.sql(f"select value from '{parquet}'").fetchall() == [(1,)]
+
+
+def test_a_reader_keeps_its_snapshot_while_a_new_version_is_published(tmp_path: Path) -> None:
+    build = _build(tmp_path / "build.duckdb", 1)
+    published = tmp_path / "published"
+    publish(build, published, "run-one")
+    reader = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+         "print(c.execute('select value from marts.fct_things').fetchall()[0][0], flush=True); "
+         "sys.stdin.readline(); "
+         "print(c.execute('select value from marts.fct_things').fetchall()[0][0], flush=True)",
+         str(published / "warehouse.duckdb")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert reader.stdout.readline().strip() == "1"
+    _build(build, 2)
+    publish(build, published, "run-two")  # while the reader holds the file open
+    out, _ = reader.communicate("go\n", timeout=30)
+    assert out.strip() == "1"  # its snapshot is intact
+    assert _read(published / "warehouse.duckdb") == 2  # a new reader sees the new version
+
+
+def test_a_failed_publish_leaves_the_published_version_untouched(tmp_path: Path) -> None:
+    published = tmp_path / "published"
+    publish(_build(tmp_path / "build.duckdb", 1), published, "run-one")
+    before = (published / "warehouse.duckdb").read_bytes()
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(EgovError, match="no marts"):
+        publish(empty, published, "run-two")
+    assert (published / "warehouse.duckdb").read_bytes() == before
+    assert len(versions(published)) == 1
+    assert not list((published / "versions").glob(".*"))  # no half-written version left
+
+
+def test_rollback_restores_the_previous_version_and_stops_at_the_oldest(tmp_path: Path) -> None:
+    build = tmp_path / "build.duckdb"
+    published = tmp_path / "published"
+    for value in (1, 2, 3):
+        publish(_build(build, value), published, f"run-{value}")
+    assert _read(published / "warehouse.duckdb") == 3
+    rollback(published)
+    assert _read(published / "warehouse.duckdb") == 2
+    rollback(published)
+    assert _read(published / "warehouse.duckdb") == 1
+    with pytest.raises(EgovError, match="oldest version"):
+        rollback(published)
+    assert _read(published / "warehouse.duckdb") == 1
+
+
+def test_only_the_newest_versions_are_kept(tmp_path: Path) -> None:
+    build = tmp_path / "build.duckdb"
+    published = tmp_path / "published"
+    for value in range(5):
+        publish(_build(build, value), published, f"run-{value}", keep=3)
+    kept = versions(published)
+    assert len(kept) == 3 and current_version(published) == kept[-1]
+    assert _read(kept[0] / "warehouse.duckdb") == 2
