@@ -267,8 +267,7 @@ BAD_VALUES = {
     "decimal in an integer column": (
         9, "thoi_gian_bo_sung_ngay", "1.5", "thoi_gian_bo_sung_ngay", "expected a whole number",
     ),
-    "unknown channel": (10, "kenh_thuc_hien", "4", "kenh_thuc_hien", "unknown channel"),
-    "unknown status": (11, "trang_thai", "DA_XONG", "trang_thai", "unknown status"),
+    "channel not a number": (10, "kenh_thuc_hien", "web", "kenh_thuc_hien", "whole number"),
     "flag not 0/1": (12, "so_hoa", "2", "so_hoa", "flag must be 0 or 1"),
     "unknown level": (13, "cap_thuc_hien", "Cấp bộ", "cap_thuc_hien", "unknown level"),
     "blank dossier id": (14, "ma_ho_so", "", "ma_ho_so", "required value is blank"),
