@@ -72,7 +72,9 @@ def current_version(published_dir: Path) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def _write_version(build_db: Path, folder: Path, run_id: str, published_at: dt.datetime) -> dict:
+def _write_version(
+    build_db: Path, folder: Path, version: str, run_id: str, published_at: dt.datetime
+) -> dict:
     folder.mkdir(parents=True)
     (folder / "parquet").mkdir()
     db = folder / DB_NAME
@@ -105,7 +107,7 @@ def _write_version(build_db: Path, folder: Path, run_id: str, published_at: dt.d
         con.execute(
             "create table audit.publication as select ? as version, ? as run_id, "
             "? as published_at, ? as source_build_db",
-            [folder.name, run_id, published_at, str(build_db)],
+            [version, run_id, published_at, str(build_db)],
         )
         con.execute(
             "create table audit.published_tables as "
@@ -114,7 +116,7 @@ def _write_version(build_db: Path, folder: Path, run_id: str, published_at: dt.d
         )
         con.execute("checkpoint")
     meta = {
-        "version": folder.name,
+        "version": version,
         "run_id": run_id,
         "published_at": published_at.isoformat(),
         "tables": tables,
@@ -135,7 +137,7 @@ def publish(build_db: Path, published_dir: Path, run_id: str, *, keep: int = 7) 
     staging = versions_dir / f".{version}.{uuid.uuid4().hex}.tmp"
     final = versions_dir / version
     try:
-        tables = _write_version(build_db, staging, run_id, published_at)
+        tables = _write_version(build_db, staging, version, run_id, published_at)
         os.replace(staging, final)
         _fsync(versions_dir)
     finally:

@@ -6,6 +6,8 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -262,3 +264,61 @@ def test_publish_rollback_restores_the_previous_version(first_run, run_egov) -> 
     previous = before["versions_kept"][before["versions_kept"].index(before["version"]) - 1]
     assert after["version"] == previous
     assert (data / "published" / "current").resolve().name == previous
+
+
+READER = r"""
+import sys, time, duckdb
+path, mode = sys.argv[1], sys.argv[2]
+con = duckdb.connect(path, read_only=True) if mode == "held" else None
+while sys.stdin.readline().strip() == "read":
+    c = con or duckdb.connect(path, read_only=True)
+    row = c.execute(
+        "select (select version from audit.publication), count(*), "
+        "count(*) filter (where is_match) from marts.reference_reconciliation"
+    ).fetchall()[0]
+    if con is None:
+        c.close()
+    print("|".join(map(str, row)), flush=True)
+"""
+
+
+@pytest.mark.parametrize("mode", ["held", "reconnecting"])
+def test_readers_see_whole_versions_during_a_full_run(first_run, run_egov, mode) -> None:
+    """A BI reader keeps reading during a run that republishes: a held connection keeps
+    its snapshot; a reader that reconnects sees one whole version or the next."""
+    data, _ = first_run
+    published = data / "published" / "warehouse.duckdb"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published), mode],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen: list[str] = []
+
+    def read() -> None:
+        reader.stdin.write("read\n")
+        reader.stdin.flush()
+        seen.append(reader.stdout.readline().strip())
+
+    read()
+    run = subprocess.Popen(
+        [EGOV, "run", "--from", "2024-12", "--to", "2024-12"],
+        cwd=REPO, env=egov_env(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    while run.poll() is None:
+        read()
+        time.sleep(0.2)
+    read()
+    reader.stdin.write("stop\n")
+    reader.stdin.close()
+    assert reader.wait(timeout=30) == 0, reader.stderr.read()
+    assert run.returncode == 0, run.stderr.read()[-2000:]
+    from tests.published import load_published
+
+    figures = str(sum(r["use"] in ("reproduce", "bound") for r in load_published().values()))
+    versions = [line.split("|")[0] for line in seen]
+    assert all(line.split("|")[1:] == [figures, figures] for line in seen), seen
+    if mode == "held":
+        assert len(set(versions)) == 1  # the snapshot it opened
+    else:
+        assert len(set(versions)) == 2 and versions[0] != versions[-1]  # old, then new
+        assert versions == sorted(versions)

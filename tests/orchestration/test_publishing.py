@@ -34,6 +34,8 @@ def test_publish_writes_a_version_with_parquet_and_only_bi_tables(tmp_path: Path
     assert _read(published / "warehouse.duckdb") == 1
     assert current_version(published) == pub.version_dir
     with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select version from audit.publication").fetchall() == [(pub.version,)]
+    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
         tables = {
             r[0] for r in con.execute("select table_name from audit.published_tables").fetchall()
         }
