@@ -88,16 +88,12 @@ import datetime as dt
 import math
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import duckdb
-import openpyxl
 import pyarrow as pa
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from sources.csvfile import AMOUNT_UNITS
 from sources.spec import (
@@ -109,8 +105,18 @@ from sources.spec import (
     SourceSpec,
     year_slot,
 )
-from sources.text import to_ascii
 from sources.units import default_resolver
+from sources.xlsxfile import (
+    DASHES,
+    UNIT_ALIASES,
+    UNIT_LINE,
+    display,
+    is_blank,
+    norm,
+    open_workbook,
+    temp_relation,
+    title_key,
+)
 
 AMOUNT = pa.decimal128(24, 6)
 PCT = pa.decimal128(9, 2)
@@ -145,8 +151,6 @@ ROWS_SCHEMA = pa.schema(
 CITY_SHEET = "Toàn thành phố"
 CITY_AGENCIES_SHEET = "Khối thành phố"
 PERIOD_END = {"6T": (6, 30), "12T": (12, 31)}
-UNIT_ALIASES = {"tỉ đồng": "tỷ đồng", "ngàn đồng": "nghìn đồng", "vnđ": "đồng", "vnd": "đồng"}
-DASHES = frozenset({"-", "–", "—"})
 AMOUNT_COLUMNS = ("estimate_superior", "estimate_council", "execution")
 PCT_COLUMNS = ("pct_superior", "pct_council")
 _MAX_AMOUNT = Decimal(10) ** 18
@@ -154,7 +158,6 @@ _MAX_PCT = Decimal(10) ** 7
 _MICRO = Decimal("0.000001")
 _CENT = Decimal("0.01")
 
-_UNIT_LINE = re.compile(r"^\s*(?:đơn vị(?: tính)?|đvt)\s*:\s*(?P<unit>.*?)\s*$")
 _TITLE_YEAR = re.compile(r"\bnăm (\d{4})\b")
 _LETTER = re.compile(r"[A-Z]")
 _ROMAN = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
@@ -162,30 +165,6 @@ _ARABIC = re.compile(r"\d{1,3}")
 _DOTTED = re.compile(r"\d{1,3}(?:\.\d{1,3})+")
 _COLUMN_NUMBER = re.compile(r"[A-Z]|\d+(?:\s*=.*)?")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def _norm(value: Any) -> str:
-    """Header/label text for matching: NFC, single spaces, case-folded ('' if not text)."""
-    if not isinstance(value, str):
-        return ""
-    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
-
-
-def _sheet_key(title: str) -> str:
-    return _NON_ALNUM.sub("", to_ascii(unicodedata.normalize("NFC", title)).casefold())
-
-
-def _display(value: Any) -> str:
-    """A cell value as text for a reject or message."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _cell_ref(row: int, col: int) -> str:
@@ -201,7 +180,7 @@ def period_end(year: int, period: str) -> dt.date:
 def parse_unit(text: str) -> tuple[str, float] | None:
     """``'Đơn vị: triệu đồng'`` -> (``'triệu đồng'``, factor to bn VND); None when the
     text is not a unit line; raises ValueError naming an unknown unit."""
-    m = _UNIT_LINE.match(_norm(text))
+    m = UNIT_LINE.match(norm(text))
     if not m:
         return None
     unit = m["unit"].strip("().; ")
@@ -226,7 +205,7 @@ def outline_level(code: str) -> int | None:
 
 def _code_text(value: Any) -> str | None:
     """The outline code as written: text stripped of a trailing dot; numbers as shown."""
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         return str(value)
@@ -309,7 +288,7 @@ def _value(cells: list[Any], col: int | None) -> Any:
 
 def _find_header(rows: list[list[Any]]) -> int | None:
     for i, cells in enumerate(rows):
-        texts = {_norm(c.value) for c in cells}
+        texts = {norm(c.value) for c in cells}
         if "stt" in texts and "nội dung" in texts:
             return i
     return None
@@ -319,21 +298,21 @@ def _columns(file_name: str, title: str, rows: list[list[Any]], h: int, period: 
     """Map the two-row header (merged groups forward-filled) to column roles."""
     top = [_value(rows[h], j) for j in range(len(rows[h]))]
     sub_row = rows[h + 1] if h + 1 < len(rows) else []
-    stt_col = next(j for j, v in enumerate(top) if _norm(v) == "stt")
-    two_rows = _is_blank(_value(sub_row, stt_col)) and any(not _is_blank(c.value) for c in sub_row)
+    stt_col = next(j for j, v in enumerate(top) if norm(v) == "stt")
+    two_rows = is_blank(_value(sub_row, stt_col)) and any(not is_blank(c.value) for c in sub_row)
     sub = [_value(sub_row, j) if two_rows else None for j in range(max(len(top), len(sub_row)))]
     index: dict[str, int] = {}
     label: dict[str, str] = {}
     group = None
     for j in range(len(sub)):
         t = top[j] if j < len(top) else None
-        if not _is_blank(t):
+        if not is_blank(t):
             group = t
-        elif _is_blank(sub[j]):
+        elif is_blank(sub[j]):
             group = None
-        head, below = (t if not _is_blank(t) else group), sub[j]
-        h_norm, s_norm = _norm(head), _norm(below)
-        text = " / ".join(_display(x).strip() for x in (head, below) if not _is_blank(x))
+        head, below = (t if not is_blank(t) else group), sub[j]
+        h_norm, s_norm = norm(head), norm(below)
+        text = " / ".join(display(x).strip() for x in (head, below) if not is_blank(x))
         role = None
         if h_norm == "stt":
             role = "stt"
@@ -376,7 +355,7 @@ def _columns(file_name: str, title: str, rows: list[list[Any]], h: int, period: 
     }
     for role, expected in wanted.items():
         if role not in index:
-            found = [_display(v) for v in top if not _is_blank(v)]
+            found = [display(v) for v in top if not is_blank(v)]
             raise SourceFileError(
                 file_name,
                 f"sheet {title!r}: the header has no column {expected!r} (found {found})",
@@ -423,7 +402,7 @@ def _unit(file_name: str, title: str, rows: list[list[Any]], h: int) -> tuple[st
 def _check_title(file_name: str, title: str, rows: list[list[Any]], h: int, year: int) -> None:
     for i in range(h):
         for j, cell in enumerate(rows[i]):
-            text = _norm(cell.value)
+            text = norm(cell.value)
             if "ngân sách" not in text or "ngày" in text:
                 continue  # only the form's title, not a decision cited above it
             m = _TITLE_YEAR.search(text)
@@ -438,9 +417,9 @@ def _check_title(file_name: str, title: str, rows: list[list[Any]], h: int, year
 
 
 def _is_column_numbering(cells: list[Any], cols: _Columns) -> bool:
-    texts = [_display(c.value).strip() for c in cells if not _is_blank(c.value)]
+    texts = [display(c.value).strip() for c in cells if not is_blank(c.value)]
     return (
-        _display(_value(cells, cols.index["name"])).strip() == "B"
+        display(_value(cells, cols.index["name"])).strip() == "B"
         and bool(texts)
         and all(_COLUMN_NUMBER.fullmatch(t) for t in texts)
     )
@@ -452,16 +431,16 @@ def _table_lines(rows: list[list[Any]], start: int, cols: _Columns) -> tuple[lis
     others = [j for j in roles if j != cols.index["stt"]]
     lines: list[_Line] = []
     i = start
-    while i < len(rows) and all(_is_blank(c.value) for c in rows[i]):
+    while i < len(rows) and all(is_blank(c.value) for c in rows[i]):
         i += 1
     if i < len(rows) and _is_column_numbering(rows[i], cols):
         i += 1
     while i < len(rows):
         cells = rows[i]
-        if all(_is_blank(_value(cells, j)) for j in roles):
+        if all(is_blank(_value(cells, j)) for j in roles):
             break
         stt = _code_text(_value(cells, cols.index["stt"]))
-        if all(_is_blank(_value(cells, j)) for j in others) and (
+        if all(is_blank(_value(cells, j)) for j in others) and (
             stt is None or outline_level(stt) is None
         ):
             break  # a note row ("Ghi chú: ...") closes the table
@@ -505,7 +484,7 @@ def _parse_line(line: _Line, sheet: str, cols: _Columns, factor: Decimal) -> Non
             )
     name = _value(line.cells, cols.index["name"])
     line.values["item_name"] = (
-        None if _is_blank(name) else " ".join(unicodedata.normalize("NFC", str(name)).split())
+        None if is_blank(name) else " ".join(unicodedata.normalize("NFC", str(name)).split())
     )
     if line.values["item_name"] is None:
         line.problems.append(
@@ -519,7 +498,7 @@ def _parse_line(line: _Line, sheet: str, cols: _Columns, factor: Decimal) -> Non
         raw = cell.value if cell is not None else None
         number, marker, problem = _number(raw)
         if problem:
-            line.problems.append((cols.label[role], _display(raw), f"{where(col)}: {problem}"))
+            line.problems.append((cols.label[role], display(raw), f"{where(col)}: {problem}"))
             continue
         if role in AMOUNT_COLUMNS:
             line.values[f"{role}_marker"] = marker
@@ -527,7 +506,7 @@ def _parse_line(line: _Line, sheet: str, cols: _Columns, factor: Decimal) -> Non
                 number = (number * factor).quantize(_MICRO, rounding=ROUND_HALF_UP)
                 if abs(number) >= _MAX_AMOUNT:
                     line.problems.append(
-                        (cols.label[role], _display(raw), f"{where(col)}: amount out of range")
+                        (cols.label[role], display(raw), f"{where(col)}: amount out of range")
                     )
                     continue
         elif number is not None:
@@ -540,7 +519,7 @@ def _parse_line(line: _Line, sheet: str, cols: _Columns, factor: Decimal) -> Non
                 number = _MAX_PCT
             if abs(number) >= _MAX_PCT:
                 line.problems.append(
-                    (cols.label[role], _display(raw), f"{where(col)}: percentage out of range")
+                    (cols.label[role], display(raw), f"{where(col)}: percentage out of range")
                 )
                 continue
         line.values[role] = number
@@ -597,11 +576,11 @@ def _map_sheets(sheets: list[_Sheet], on_date: dt.date) -> None:
     resolver = default_resolver()
     by_unit: dict[str, list[_Sheet]] = {}
     for sheet in sheets:
-        key = _sheet_key(sheet.title)
-        if key == _sheet_key(CITY_SHEET):
+        key = title_key(sheet.title)
+        if key == title_key(CITY_SHEET):
             sheet.admin_unit_id, sheet.scope = "01", "city_total"
             continue
-        if key == _sheet_key(CITY_AGENCIES_SHEET):
+        if key == title_key(CITY_AGENCIES_SHEET):
             sheet.admin_unit_id, sheet.scope = "01", "city_agencies"
             continue
         reason = None
@@ -625,22 +604,13 @@ def _reject_sheet(sheet: _Sheet, reason: str) -> None:
         line.problems.append(("(sheet)", sheet.title, f"sheet {sheet.title!r}: {reason}"))
 
 
-def _open(ctx: ReadContext) -> Any:
-    try:
-        return openpyxl.load_workbook(ctx.path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SourceFileError(
-            ctx.file_name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
-        ) from None
-
-
 def _read_sheets(ctx: ReadContext, year: int, period: str) -> tuple[list[_Sheet], list[str]]:
     warnings: list[str] = []
     sheets: list[_Sheet] = []
-    wb = _open(ctx)
+    wb = open_workbook(ctx)
     try:
         titles = [ws.title for ws in wb.worksheets]
-        if not any(_sheet_key(t) == _sheet_key(CITY_SHEET) for t in titles):
+        if not any(title_key(t) == title_key(CITY_SHEET) for t in titles):
             raise SourceFileError(
                 ctx.file_name,
                 f"wrong or missing sheet: no sheet {CITY_SHEET!r} (the whole city); found {titles}",
@@ -649,7 +619,7 @@ def _read_sheets(ctx: ReadContext, year: int, period: str) -> tuple[list[_Sheet]
             rows = _sheet_rows(ws)
             h = _find_header(rows)
             if h is None:
-                if _sheet_key(ws.title) == _sheet_key(CITY_SHEET):
+                if title_key(ws.title) == title_key(CITY_SHEET):
                     raise SourceFileError(
                         ctx.file_name,
                         f"sheet {ws.title!r}: no header row with 'STT' and 'Nội dung'",
@@ -725,26 +695,13 @@ def read(ctx: ReadContext) -> ReadResult:
             for name, value in record.items():
                 out[name].append(value)
     return ReadResult(
-        _temp_relation(ctx.con, "_budget_rows", pa.Table.from_pydict(out, schema=ROWS_SCHEMA)),
-        _temp_relation(
+        temp_relation(ctx.con, "_budget_rows", pa.Table.from_pydict(out, schema=ROWS_SCHEMA)),
+        temp_relation(
             ctx.con, "_budget_rejects", pa.Table.from_pydict(rejects, schema=REJECT_SCHEMA)
         ),
         rows_read,
         warnings,
     )
-
-
-def _temp_relation(
-    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table
-) -> duckdb.DuckDBPyRelation:
-    """``table`` copied into temp table ``name`` (a relation over a Python object cannot
-    back the loader's views in DuckDB 2.0), as a relation."""
-    con.register("_arrow_in", table)
-    try:
-        con.execute(f"create or replace temp table {name} as select * from _arrow_in")
-    finally:
-        con.unregister("_arrow_in")
-    return con.table(name)
 
 
 def _slot(m: re.Match[str]) -> FileSlot:

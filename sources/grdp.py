@@ -52,17 +52,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NoReturn
 
-import duckdb
-import openpyxl
 import pyarrow as pa
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from sources.csvfile import AMOUNT_UNITS
 from sources.spec import (
@@ -74,7 +69,17 @@ from sources.spec import (
     SourceSpec,
     month_slot,
 )
-from sources.text import to_ascii
+from sources.xlsxfile import (
+    DASHES,
+    UNIT_ALIASES,
+    UNIT_LINE,
+    display,
+    is_blank,
+    norm,
+    open_workbook,
+    temp_relation,
+    title_key,
+)
 
 SCHEMA = pa.schema(
     [
@@ -105,41 +110,16 @@ PERIODS = {
     "năm": "12M",
 }
 PERIOD_END_MONTH = {"Q1": 3, "6M": 6, "9M": 9, "12M": 12}
-UNIT_ALIASES = {"tỉ đồng": "tỷ đồng", "ngàn đồng": "nghìn đồng"}
-DASHES = frozenset({"-", "–", "—"})
 _MICRO = Decimal("0.000001")
 _CENT = Decimal("0.01")
-_UNIT_LINE = re.compile(r"^\s*(?:đơn vị(?: tính)?|đvt)\s*:\s*(?P<unit>.*?)\s*$")
 _RELEASE_LINE = re.compile(r"^\s*kỳ công bố\s*:\s*(?P<month>\d{1,2})\s*/\s*(?P<year>\d{4})\b")
 _YEAR_BLOCK = re.compile(r"năm (\d{4})")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
-def _norm(value: Any) -> str:
-    if not isinstance(value, str):
-        return ""
-    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
-
-
-def _key(title: str) -> str:
-    return _NON_ALNUM.sub("", to_ascii(unicodedata.normalize("NFC", title)).casefold())
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _display(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _number(value: Any) -> tuple[Decimal | None, str | None]:
     """(number, problem); blank and dash give (None, None): the caller decides."""
-    if _blank(value) or (isinstance(value, str) and value.strip() in DASHES):
+    if is_blank(value) or (isinstance(value, str) and value.strip() in DASHES):
         return None, None
     if isinstance(value, bool):
         return None, "TRUE/FALSE where a number belongs"
@@ -182,7 +162,7 @@ class _Sheet:
 
     def _find_header(self) -> int:
         for i, cells in enumerate(self.rows):
-            texts = {_norm(v) for v in cells}
+            texts = {norm(v) for v in cells}
             if "chỉ tiêu" in texts and "mã ngành" in texts:
                 return i
         self.error("no header row with 'Chỉ tiêu' and 'Mã ngành'")
@@ -191,7 +171,7 @@ class _Sheet:
         found = None
         for i in range(self.header):
             for j, value in enumerate(self.rows[i]):
-                m = _UNIT_LINE.match(_norm(value))
+                m = UNIT_LINE.match(norm(value))
                 if not m:
                     continue
                 unit = m["unit"].strip("().; ")
@@ -211,7 +191,7 @@ class _Sheet:
     def _check_release(self, release: tuple[int, int]) -> None:
         for i in range(self.header):
             for j, value in enumerate(self.rows[i]):
-                m = _RELEASE_LINE.match(_norm(value))
+                m = _RELEASE_LINE.match(norm(value))
                 if m and (int(m["year"]), int(m["month"])) != release:
                     self.error(
                         f"{value.strip()!r} names another release than the file name "
@@ -229,11 +209,11 @@ class _Sheet:
         block: tuple[str, Any, str] | None = None  # (kind, year, header text)
         for j in range(width):
             t, s = self.cell(h, j), self.cell(h + 1, j)
-            tn = _norm(t)
+            tn = norm(t)
             if tn in ("chỉ tiêu", "mã ngành"):
                 cols["name" if tn == "chỉ tiêu" else "code"], block = j, None
                 continue
-            if not _blank(t):
+            if not is_blank(t):
                 text = " ".join(str(t).split())
                 if m := _YEAR_BLOCK.fullmatch(tn):
                     block = ("year", int(m.group(1)), text)
@@ -243,16 +223,16 @@ class _Sheet:
                     block = ("other", None, text)
                     if tn != "stt":
                         self.ignored.append(text)
-            elif _blank(s):
+            elif is_blank(s):
                 block = None
             if block is None or block[0] == "other":
                 continue
             kind, year, text = block
-            label = f"{text} / {_display(s).strip()}"
-            period = PERIODS.get(_norm(s))
+            label = f"{text} / {display(s).strip()}"
+            period = PERIODS.get(norm(s))
             if period is None:
                 self.error(
-                    f"{_display(s)!r} under {text!r} is not a cumulative period "
+                    f"{display(s)!r} under {text!r} is not a cumulative period "
                     "(Quý I, 6 tháng, 9 tháng, Cả năm)",
                     row=h + 2,
                     column=get_column_letter(j + 1),
@@ -276,33 +256,24 @@ class _Sheet:
         watched = [self.columns["name"], self.columns["code"], *self.columns["values"].values()]
         out = []
         i = first
-        while i < len(self.rows) and all(_blank(v) for v in self.rows[i]):
+        while i < len(self.rows) and all(is_blank(v) for v in self.rows[i]):
             i += 1
         while i < len(self.rows):
-            if all(_blank(self.cell(i, j)) for j in watched):
+            if all(is_blank(self.cell(i, j)) for j in watched):
                 break
             out.append(i)
             i += 1
         return out
 
 
-def _open(ctx: ReadContext) -> Any:
-    try:
-        return openpyxl.load_workbook(ctx.path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SourceFileError(
-            ctx.file_name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
-        ) from None
-
-
 def _read_sheets(ctx: ReadContext, release: tuple[int, int]) -> tuple[list[_Sheet], list[str]]:
-    wb = _open(ctx)
+    wb = open_workbook(ctx)
     try:
-        by_key = {_key(ws.title): ws for ws in wb.worksheets}
+        by_key = {title_key(ws.title): ws for ws in wb.worksheets}
         titles = [ws.title for ws in wb.worksheets]
         sheets = []
         for basis, title in SHEETS.items():
-            ws = by_key.get(_key(title))
+            ws = by_key.get(title_key(title))
             if ws is None:
                 raise SourceFileError(
                     ctx.file_name,
@@ -312,11 +283,11 @@ def _read_sheets(ctx: ReadContext, release: tuple[int, int]) -> tuple[list[_Shee
             sheets.append(_Sheet(ctx.file_name, basis, ws, release))
     finally:
         wb.close()
-    wanted = {_key(t) for t in SHEETS.values()}
+    wanted = {title_key(t) for t in SHEETS.values()}
     warnings = [
         f"{ctx.file_name}: sheet {t!r} is not a GRDP price sheet: ignored"
         for t in titles
-        if _key(t) not in wanted
+        if title_key(t) not in wanted
     ]
     for sheet in sheets:
         for text in sheet.ignored:
@@ -348,7 +319,7 @@ class _Row:
 
     def problem(self, j: int, label: str, value: Any, reason: str) -> None:
         where = f"sheet {self.sheet.title!r} cell {get_column_letter(j + 1)}{self.index + 1}"
-        self.problems.append((label, _display(value), f"{where}: {reason}"))
+        self.problems.append((label, display(value), f"{where}: {reason}"))
 
 
 def _read_row(row: _Row, code: str, repeats: list[int], release: tuple[int, int]) -> None:
@@ -376,7 +347,7 @@ def _read_row(row: _Row, code: str, repeats: list[int], release: tuple[int, int]
             continue
         number, why = _number(raw)
         if why is None and number is None:
-            why = "required value is blank" if _blank(raw) else "'-' where a level belongs"
+            why = "required value is blank" if is_blank(raw) else "'-' where a level belongs"
         if why:
             row.problem(j, label, raw, why)
             continue
@@ -404,7 +375,7 @@ def read(ctx: ReadContext) -> ReadResult:
     for sheet in sheets:
         cols = sheet.columns
         indexes = sheet.data_rows()
-        codes = {i: _display(sheet.cell(i, cols["code"])).strip().upper() for i in indexes}
+        codes = {i: display(sheet.cell(i, cols["code"])).strip().upper() for i in indexes}
         for i in indexes:
             rows_read += 1
             row = _Row(sheet, i)
@@ -426,7 +397,7 @@ def read(ctx: ReadContext) -> ReadResult:
                     "year": year,
                     "period": period,
                     "sector_code": codes[i],
-                    "sector_name": None if _blank(name) else " ".join(str(name).split()),
+                    "sector_name": None if is_blank(name) else " ".join(str(name).split()),
                     "value_bn_vnd": value,
                     "published_growth_pct": row.growth.get(period) if year == ref else None,
                     "_source_row_number": i + 1,
@@ -435,26 +406,13 @@ def read(ctx: ReadContext) -> ReadResult:
                 for key, v in record.items():
                     out[key].append(v)
     return ReadResult(
-        _temp_relation(ctx.con, "_grdp_rows", pa.Table.from_pydict(out, schema=ROWS_SCHEMA)),
-        _temp_relation(
+        temp_relation(ctx.con, "_grdp_rows", pa.Table.from_pydict(out, schema=ROWS_SCHEMA)),
+        temp_relation(
             ctx.con, "_grdp_rejects", pa.Table.from_pydict(rejects, schema=REJECT_SCHEMA)
         ),
         rows_read,
         warnings,
     )
-
-
-def _temp_relation(
-    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table
-) -> duckdb.DuckDBPyRelation:
-    """``table`` copied into temp table ``name`` (a relation over a Python object cannot
-    back the loader's views in DuckDB 2.0)."""
-    con.register("_arrow_in", table)
-    try:
-        con.execute(f"create or replace temp table {name} as select * from _arrow_in")
-    finally:
-        con.unregister("_arrow_in")
-    return con.table(name)
 
 
 def _slot(m: re.Match[str]) -> FileSlot:
