@@ -428,29 +428,7 @@ def _status(settings: Settings) -> dict[str, Any]:
         try:
             with connect(settings.build_db, read_only=True) as con:
                 _add_loads(con, doc)
-                has_checks = con.execute(
-                    "select count(*) from duckdb_tables() "
-                    "where schema_name = 'audit' and table_name = 'check_results'"
-                ).fetchall()[0][0]
-                if has_checks:
-                    rows = con.execute(
-                        "select run_id, asset_key, check_name, suite, outcome, failures, "
-                        "checked_at from audit.check_results where run_id = ("
-                        "select run_id from audit.check_results order by checked_at desc limit 1)"
-                    ).fetchall()
-                    failing = [
-                        {"asset_key": r[1], "check_name": r[2], "suite": r[3], "outcome": r[4],
-                         "failures": r[5]}
-                        for r in rows if r[4] not in ("pass", "success")
-                    ]  # fmt: skip
-                    doc["checks"] = {
-                        "run_id": rows[0][0],
-                        "checked_at": rows[0][6].isoformat(),
-                        "total": len(rows),
-                        "passed": len(rows) - len(failing),
-                        "failed": len(failing),
-                        "failing": failing,
-                    }
+                doc["checks"] = _last_checks(con)
         except EgovError as exc:
             doc["notes"].append(str(exc))
     import dagster as dg
@@ -467,6 +445,57 @@ def _status(settings: Settings) -> dict[str, Any]:
             "finished_at": record.end_time and _iso(record.end_time),
         }
     return doc
+
+
+def _last_checks(con: Any) -> dict[str, Any] | None:
+    """The latest outcome of every check (per asset, check and partition), with the
+    failing ones named: expectation, partition, observed value."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = 'audit' and table_name = 'check_results'"
+        ).fetchall()
+    }
+    if not columns:
+        return None
+    extra = [c if c in columns else f"null as {c}" for c in GX_COLUMNS]
+    cursor = con.execute(
+        f"""
+        select run_id, asset_key, check_name, suite, outcome, failures, message, checked_at,
+            {", ".join(extra)}
+        from audit.check_results
+        qualify row_number() over (
+            partition by asset_key, check_name, coalesce({extra[0].split(" as ")[-1]}, '')
+            order by checked_at desc) = 1
+        order by checked_at
+        """
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    if not rows:
+        return None
+    failing = [
+        {
+            "asset_key": r["asset_key"], "check_name": r["check_name"], "suite": r["suite"],
+            "outcome": r["outcome"], "failures": r["failures"], "partition": r["partition_key"],
+            "expectation": r["expectation"], "observed_value": r["observed_value"],
+            "message": r["message"], "run_id": r["run_id"],
+        }
+        for r in rows
+        if r["outcome"] not in ("pass", "success", "passed")
+    ]  # fmt: skip
+    return {
+        "run_id": rows[-1]["run_id"],
+        "checked_at": rows[-1]["checked_at"].isoformat(),
+        "total": len(rows),
+        "passed": len(rows) - len(failing),
+        "failed": len(failing),
+        "failing": failing,
+    }
+
+
+GX_COLUMNS = ("partition_key", "expectation", "observed_value")
 
 
 def _add_loads(con: Any, doc: dict[str, Any]) -> None:
@@ -557,8 +586,11 @@ def status(
             f"(run {checks['run_id']})"
         )
         for failing in checks["failing"]:
+            where = f" [{failing['partition']}]" if failing["partition"] else ""
             out.print(
-                f"  [red]{failing['outcome']}[/] {failing['asset_key']}: {failing['check_name']}"
+                f"  [red]{failing['outcome']}[/] {failing['asset_key']}{where}: "
+                f"{failing['expectation'] or failing['check_name']}: {failing['message']}",
+                highlight=False,
             )
     for note in doc["notes"]:
         out.print(f"[yellow]note:[/] {note}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.checks import GX_CHECKS
 from orchestration.assets.dbt import dbt_resource, egov_dbt_assets
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.publish import published_warehouse
@@ -42,7 +43,7 @@ defs = dg.Definitions(
         egov_dbt_assets,
         published_warehouse,
     ],
-    asset_checks=[*freshness_checks],
+    asset_checks=[*freshness_checks, *GX_CHECKS],
     jobs=[*ingest_jobs, build_job],
     sensors=[*sensors, freshness_sensor],
     resources={"dbt": dbt_resource()},

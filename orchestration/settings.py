@@ -101,6 +101,11 @@ class Settings:
     def dbt_log_dir(self) -> Path:
         return self.data_dir / "dbt" / "logs"
 
+    @property
+    def data_docs_dir(self) -> Path:
+        """great-expectations Data Docs (HTML) of the checks."""
+        return self.data_dir / "quality" / "data_docs"
+
     def landing(self, source: str) -> Path:
         return self.landing_dir / source
 

@@ -191,7 +191,7 @@ def test_ingest_restates_a_month_and_keeps_the_old_rows(first_run, run_egov, tmp
     with (data / "landing" / "disbursement" / name).open(encoding="utf-8-sig", newline="") as f:
         lines = f.read().splitlines(keepends=True)
     cells = lines[1].rstrip("\r\n").split(";")
-    cells[9] = "1.000,0"
+    cells[1] = cells[1] + " (điều chỉnh)"  # a restated project name; amounts stay consistent
     lines[1] = ";".join(cells) + "\r\n"
     revised = tmp_path / name
     revised.write_text("\ufeff" + "".join(lines), encoding="utf-8")
@@ -322,3 +322,38 @@ def test_readers_see_whole_versions_during_a_full_run(first_run, run_egov, mode)
     else:
         assert len(set(versions)) == 2 and versions[0] != versions[-1]  # old, then new
         assert versions == sorted(versions)
+
+
+def test_corrupt_sample_files_fail_the_checks_and_publish_nothing(first_run, run_egov) -> None:
+    """A negative disbursement and an unknown dossier status: the quality checks fail,
+    publish is skipped, a reader of the published file still sees the previous data and
+    `egov status` names the failing expectation and partition. (Runs last: it leaves the
+    bad rows in the build database, as a failed load does until the files are fixed.)"""
+    data, _ = first_run
+    published = data / "published" / "warehouse.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        version_before = con.execute("select version from audit.publication").fetchall()
+    disbursement = data / "landing" / "disbursement" / "giai_ngan_2024-03.csv"
+    with disbursement.open(encoding="utf-8-sig", newline="") as f:
+        lines = f.read().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines[1:], 1) if not line.rstrip().endswith(";0,0"))
+    cells = lines[row].rstrip("\r\n").split(";")
+    cells[9] = "-" + cells[9]  # a negative cumulative disbursement
+    lines[row] = ";".join(cells) + "\r\n"
+    disbursement.write_text("\ufeff" + "".join(lines), encoding="utf-8")
+    dossiers = data / "landing" / "procedures" / "ho_so_2024-03.csv"
+    text = dossiers.read_text(encoding="utf-8-sig")
+    first_status = next(s for s in ('"DA_TRA_KET_QUA"', '"DA_HOAN_THANH"') if s in text)
+    dossiers.write_text("\ufeff" + text.replace(first_status, '"DA_HUY"', 1), encoding="utf-8")
+
+    proc = run_egov(data, "run")
+    assert proc.returncode == 2
+    assert "nothing was published" in proc.stderr
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select version from audit.publication").fetchall() == version_before
+    doc = json.loads(run_egov(data, "status", "--json").stdout)
+    failing = doc["checks"]["failing"]
+    assert any(
+        f["asset_key"].endswith("disbursement") and f.get("partition") == "2024-03" for f in failing
+    ), failing
+    assert all(f.get("expectation") for f in failing if f["suite"].startswith("great"))

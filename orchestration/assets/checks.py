@@ -1,0 +1,309 @@
+"""great-expectations suites (quality/) as blocking Dagster asset checks, built by a factory.
+
+- ``raw/<source>:gx_raw_<source>``: validates each partition of the run separately (memory
+  bounded by one partition). A failure stops the run: the ingest job fails and
+  `egov run` stops before the dbt build, so nothing is published.
+- ``marts/<mart>:gx_<mart>``: validates the mart after the dbt build; a failure stops
+  ``published/warehouse`` (it waits for the blocking checks of the marts it depends on),
+  so the published file stays as it was.
+
+Every expectation's outcome is appended to ``audit.check_results`` (one row per
+expectation and partition, ``suite = 'great_expectations:<suite>'``). A suite that
+cannot run (missing table, a column it names does not exist) records an ``error`` row
+and fails the step: it never counts as passed. great-expectations is imported by the
+runner on first use, inside the check, never when the code location loads.
+"""
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pyarrow as pa
+from dagster import AssetCheckExecutionContext
+
+from orchestration.assets.dbt import CHECK_RESULTS_SCHEMA
+from orchestration.partitions import BY_KIND
+from orchestration.settings import Settings, load_settings
+from orchestration.warehouse import build_connection
+from quality.frames import loaded_partitions, partition_frame, whole_table_checks
+from quality.runner import GxSession, SuiteResult
+from quality.suites import MART_SUITES, RAW_SUITES, Suite, SuiteError
+from sources.registry import specs
+
+SUITE_PREFIX = "great_expectations:"
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+# Columns great-expectations rows add to audit.check_results (added to an older table
+# with `add column if not exists`; dbt's rows leave them null).
+EXTRA_COLUMNS = (
+    ("partition_key", pa.string(), "varchar"),
+    ("expectation", pa.string(), "varchar"),
+    ("observed_value", pa.string(), "varchar"),
+)
+GX_RESULTS_SCHEMA = pa.schema([*CHECK_RESULTS_SCHEMA, *((n, t) for n, t, _ in EXTRA_COLUMNS)])
+MAX_FAILURE_LINES = 10
+
+
+def check_name(suite: Suite) -> str:
+    return f"gx_{suite.name}"
+
+
+def run_partition_keys(
+    context: AssetCheckExecutionContext, partitions_def: dg.PartitionsDefinition
+) -> list[str] | None:
+    """Partition keys the run covers: a single partition, a single-run backfill range
+    (tags ``dagster/asset_partition_range_start/end``), or None when the run names no
+    partition (then every loaded partition is validated)."""
+    op_context = context.op_execution_context
+    if op_context.has_partition_key or op_context.has_partition_key_range:
+        return list(op_context.partition_keys)
+    tags = context.run.tags
+    if tags.get(RANGE_START) and tags.get(RANGE_END):
+        return partitions_def.get_partition_keys_in_range(
+            dg.PartitionKeyRange(tags[RANGE_START], tags[RANGE_END])
+        )
+    if tags.get("dagster/partition"):
+        return [tags["dagster/partition"]]
+    return None
+
+
+def _audit_rows(run_id: str, suite: Suite, result: SuiteResult) -> list[dict[str, Any]]:
+    checked_at = dt.datetime.now(dt.UTC)
+    return [
+        {
+            "run_id": run_id,
+            "asset_key": suite.table,
+            "check_name": o.expectation,
+            "suite": SUITE_PREFIX + suite.name,
+            "outcome": o.outcome,
+            "failures": o.failures,
+            "message": f"{result.where}: {o.observed}"
+            + (f" [{o.frame}]" if o.frame != "rows" else ""),
+            "severity": o.severity,
+            "checked_at": checked_at,
+            "partition_key": result.partition,
+            "expectation": o.expectation_type,
+            "observed_value": o.observed,
+        }
+        for o in result.outcomes
+    ]
+
+
+def _error_row(run_id: str, suite: Suite, partition: str | None, error: str) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "asset_key": suite.table,
+        "check_name": check_name(suite),
+        "suite": SUITE_PREFIX + suite.name,
+        "outcome": "error",
+        "failures": 1,
+        "message": f"suite cannot run: {error}",
+        "severity": "error",
+        "checked_at": dt.datetime.now(dt.UTC),
+        "partition_key": partition,
+        "expectation": "suite_cannot_run",
+        "observed_value": error,
+    }
+
+
+def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:
+    """``audit.check_results`` with the great-expectations columns (created, or widened
+    compatibly: dbt's rows leave the added columns null)."""
+    con.execute("create schema if not exists audit")
+    con.register("_gx_empty", GX_RESULTS_SCHEMA.empty_table())
+    try:
+        con.execute("create table if not exists audit.check_results as from _gx_empty")
+    finally:
+        con.unregister("_gx_empty")
+    for name, _, sql_type in EXTRA_COLUMNS:
+        con.execute(f"alter table audit.check_results add column if not exists {name} {sql_type}")
+
+
+def record_check_results(settings: Settings, rows: Sequence[dict[str, Any]]) -> None:
+    """Append rows to ``audit.check_results``."""
+    if not rows:
+        return
+    with build_connection(settings) as con:
+        ensure_audit_table(con)
+        con.register("_gx_rows", pa.Table.from_pylist(list(rows), schema=GX_RESULTS_SCHEMA))
+        try:
+            con.execute("insert into audit.check_results by name select * from _gx_rows")
+        finally:
+            con.unregister("_gx_rows")
+
+
+def _validate(
+    settings: Settings, session: GxSession, suite: Suite, partition: str | None, run_id: str
+) -> SuiteResult:
+    """Frames from DuckDB (the connection is closed before GX runs), GX, audit rows."""
+    with build_connection(settings) as con:
+        ensure_audit_table(con)  # the marts' raw_checks fact reads it
+        keys = [partition] if partition is not None else None
+        frame = partition_frame(con, suite.table, suite.partition_column, keys)
+        facts = whole_table_checks(con, suite, partition_key=partition)
+    result = session.validate(suite, frame, facts=facts, partition=partition)
+    record_check_results(settings, _audit_rows(run_id, suite, result))
+    return result
+
+
+def _check_result(
+    suite: Suite, results: list[SuiteResult], metadata: dict[str, Any]
+) -> dg.AssetCheckResult:
+    failed_errors = sum(r.failed_errors for r in results)
+    failed = sum(r.failed_expectations for r in results)
+    lines = [line for r in results for line in r.failure_lines()]
+    docs = next((r.data_docs for r in results if not r.success), None) or next(
+        (r.data_docs for r in reversed(results) if r.data_docs), None
+    )
+    metadata = {
+        **metadata,
+        "failed_expectations": failed,
+        "failed_errors": failed_errors,
+        "failed_warnings": sum(r.failed_warnings for r in results),
+        "expectations_evaluated": sum(len(r.outcomes) for r in results),
+        "rows_validated": sum(r.rows for r in results),
+        "data_docs": dg.MetadataValue.path(str(docs)) if docs else "not built",
+        "data_docs_pages": dg.MetadataValue.json(
+            {r.partition or "table": str(r.data_docs) for r in results if r.data_docs}
+        ),
+        "seconds": round(sum(r.seconds for r in results), 2),
+    }
+    if lines:
+        metadata["failures"] = dg.MetadataValue.md(
+            "\n".join(f"- {line}" for line in lines[:MAX_FAILURE_LINES])
+        )
+    return dg.AssetCheckResult(
+        passed=failed == 0,
+        severity=dg.AssetCheckSeverity.ERROR if failed_errors else dg.AssetCheckSeverity.WARN,
+        description="; ".join(lines[:3]) if lines else f"{suite.name}: every expectation met",
+        metadata=metadata,
+    )
+
+
+def _failure_text(results: list[SuiteResult]) -> str:
+    lines = [
+        line
+        for r in results
+        for o, line in zip(r.failed, r.failure_lines(), strict=True)
+        if o.outcome == "fail"
+    ]
+    more = f" (and {len(lines) - 5} more)" if len(lines) > 5 else ""
+    return " | ".join(lines[:5]) + more
+
+
+def _cannot_run(
+    context: AssetCheckExecutionContext,
+    settings: Settings,
+    suite: Suite,
+    partition: str | None,
+    exc: SuiteError,
+) -> Iterator[dg.AssetCheckResult]:
+    """Record an ``error`` row, report the check as failed and fail the step: a suite that
+    cannot run never counts as passed."""
+    context.log.error(str(exc))
+    record_check_results(settings, [_error_row(context.run.run_id, suite, partition, str(exc))])
+    yield dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"suite cannot run: {exc}",
+        metadata={"suite": SUITE_PREFIX + suite.name, "suite_error": str(exc)},
+    )
+    raise dg.Failure(description=f"great-expectations suite {suite.name} cannot run: {exc}")
+
+
+def _run_suite(
+    context: AssetCheckExecutionContext, suite: Suite, partitions: list[str | None]
+) -> Iterator[dg.AssetCheckResult]:
+    """Validate ``partitions`` one at a time; yield the check result, then fail the step
+    when an error-severity expectation failed or the suite could not run (so the run
+    says which expectation and partition)."""
+    settings = load_settings()
+    results: list[SuiteResult] = []
+    session: GxSession | None = None
+    try:
+        for partition in partitions:
+            try:
+                session = session or GxSession(settings.data_docs_dir)  # imports GX (~9 s)
+                results.append(_validate(settings, session, suite, partition, context.run.run_id))
+            except SuiteError as exc:
+                yield from _cannot_run(context, settings, suite, partition, exc)
+    finally:
+        if session is not None:
+            session.write_index()
+    result = _check_result(
+        suite,
+        results,
+        {
+            "partitions": dg.MetadataValue.json([p for p in partitions if p is not None]),
+            "suite": SUITE_PREFIX + suite.name,
+        },
+    )
+    for line in (line for r in results for line in r.failure_lines()):
+        context.log.warning(line)
+    yield result
+    if not all(r.success for r in results):
+        raise dg.Failure(
+            description=f"great-expectations check {check_name(suite)} failed: "
+            + _failure_text(results),
+            metadata={"data_docs": result.metadata["data_docs"]},
+        )
+
+
+def build_raw_check(source: str) -> dg.AssetChecksDefinition:
+    """``raw/<source>:gx_raw_<source>``, blocking: validates the run's partitions."""
+    suite = RAW_SUITES[f"raw_{source}"]
+    partitions_def = BY_KIND[specs()[source].partitioning]
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", source]),
+        name=check_name(suite),
+        blocking=True,
+        description=f"great-expectations suite {suite.name} on each partition of the run: "
+        f"{suite.description} Fails the load (nothing downstream runs) on an error.",
+    )
+    def _check(context: AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        settings = load_settings()
+        keys = run_partition_keys(context, partitions_def)
+        try:
+            with build_connection(settings) as con:
+                present = loaded_partitions(con, suite.table, suite.partition_column, keys)
+        except SuiteError as exc:
+            yield from _cannot_run(context, settings, suite, None, exc)
+            return
+        empty = sorted(set(keys or ()) - set(present))
+        if empty:
+            context.log.info("%s: no rows in partitions %s: not validated", suite.table, empty)
+        if not present:
+            yield dg.AssetCheckResult(
+                passed=True,
+                description=f"{suite.table} holds no rows in the run's partitions",
+                metadata={"partitions_without_rows": dg.MetadataValue.json(empty)},
+            )
+            return
+        yield from _run_suite(context, suite, list(present))
+
+    return _check
+
+
+def build_mart_check(mart: str) -> dg.AssetChecksDefinition:
+    """``marts/<mart>:gx_<mart>``, blocking: validates the mart after the dbt build."""
+    suite = MART_SUITES[mart]
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["marts", mart]),
+        name=check_name(suite),
+        blocking=True,
+        description=f"great-expectations suite {suite.name}: {suite.description} "
+        "Stops publish on an error.",
+    )
+    def _check(context: AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        yield from _run_suite(context, suite, [None])
+
+    return _check
+
+
+RAW_CHECKS = [build_raw_check(source) for source in specs()]
+MART_CHECKS = [build_mart_check(mart) for mart in MART_SUITES]
+GX_CHECKS = [*RAW_CHECKS, *MART_CHECKS]
