@@ -110,11 +110,11 @@ from sources.xlsxfile import (
     DASHES,
     UNIT_ALIASES,
     UNIT_LINE,
+    arrow_result,
     display,
     is_blank,
     norm,
     open_workbook,
-    temp_relation,
     title_key,
 )
 
@@ -694,14 +694,7 @@ def read(ctx: ReadContext) -> ReadResult:
             }
             for name, value in record.items():
                 out[name].append(value)
-    return ReadResult(
-        temp_relation(ctx.con, "_budget_rows", pa.Table.from_pydict(out, schema=ROWS_SCHEMA)),
-        temp_relation(
-            ctx.con, "_budget_rejects", pa.Table.from_pydict(rejects, schema=REJECT_SCHEMA)
-        ),
-        rows_read,
-        warnings,
-    )
+    return arrow_result(ctx.con, "budget", out, ROWS_SCHEMA, rejects, rows_read, warnings)
 
 
 def _slot(m: re.Match[str]) -> FileSlot:

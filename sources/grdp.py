@@ -73,11 +73,11 @@ from sources.xlsxfile import (
     DASHES,
     UNIT_ALIASES,
     UNIT_LINE,
+    arrow_result,
     display,
     is_blank,
     norm,
     open_workbook,
-    temp_relation,
     title_key,
 )
 
@@ -405,14 +405,7 @@ def read(ctx: ReadContext) -> ReadResult:
                 }
                 for key, v in record.items():
                     out[key].append(v)
-    return ReadResult(
-        temp_relation(ctx.con, "_grdp_rows", pa.Table.from_pydict(out, schema=ROWS_SCHEMA)),
-        temp_relation(
-            ctx.con, "_grdp_rejects", pa.Table.from_pydict(rejects, schema=REJECT_SCHEMA)
-        ),
-        rows_read,
-        warnings,
-    )
+    return arrow_result(ctx.con, "grdp", out, ROWS_SCHEMA, rejects, rows_read, warnings)
 
 
 def _slot(m: re.Match[str]) -> FileSlot:

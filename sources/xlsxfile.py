@@ -16,7 +16,7 @@ import openpyxl
 import pyarrow as pa
 from openpyxl.utils.exceptions import InvalidFileException
 
-from sources.spec import ReadContext, SourceFileError
+from sources.spec import REJECT_SCHEMA, ReadContext, ReadResult, SourceFileError
 from sources.text import to_ascii
 
 DASHES = frozenset({"-", "–", "—"})  # "not applicable": never 0
@@ -72,3 +72,21 @@ def temp_relation(
     finally:
         con.unregister("_arrow_in")
     return con.table(name)
+
+
+def arrow_result(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows: dict[str, list],
+    rows_schema: pa.Schema,
+    rejects: dict[str, list],
+    rows_read: int,
+    warnings: list[str],
+) -> ReadResult:
+    """A workbook reader's columns of rows and rejects as the loader's ReadResult."""
+    return ReadResult(
+        temp_relation(con, f"_{name}_rows", pa.Table.from_pydict(rows, schema=rows_schema)),
+        temp_relation(con, f"_{name}_rejects", pa.Table.from_pydict(rejects, schema=REJECT_SCHEMA)),
+        rows_read,
+        warnings,
+    )
