@@ -6,7 +6,7 @@ with openpyxl here, the way a publisher's mistake would look.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from sources.ingest import LoadOutcome, ingest_file
 from sources.sample import budget as sample_budget
 from sources.spec import SourceFileError
 from tests.published import load_published
+from tests.sources.workbooks import edited as _edited
+from tests.sources.workbooks import one as _one
 
 SEED = 2025
 CITY = "Toàn thành phố"
@@ -56,23 +58,6 @@ def loaded(
     outcomes = [_ingest(con, path, root) for path in sample.values()]
     yield con, outcomes
     con.close()
-
-
-def _edited(src: Path, out_dir: Path, change: Callable[[openpyxl.Workbook], None],
-            name: str | None = None) -> Path:  # fmt: skip
-    """A copy of ``src`` (named ``name``) with ``change`` applied, as a publisher saved it."""
-    wb = openpyxl.load_workbook(src)
-    change(wb)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / (name or src.name)
-    wb.save(target)
-    return target
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
-    rows = con.execute(sql, params or []).fetchall()
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 def _line(con: duckdb.DuckDBPyConnection, slot: str, sheet: str, path: str) -> dict:

@@ -7,7 +7,7 @@ threshold: a broken release fails whole and keeps its rejects on record.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +20,8 @@ from sources.ingest import LoadOutcome, ingest_file
 from sources.sample import grdp as sample_grdp
 from sources.spec import SourceFileError
 from tests.published import load_published, matches
+from tests.sources.workbooks import edited as _edited
+from tests.sources.workbooks import one as _one
 
 SEED = 2025
 CURRENT = "Giá hiện hành"
@@ -54,23 +56,6 @@ def loaded(
     outcomes = [_ingest(con, path, root) for path in sample.values()]
     yield con, outcomes
     con.close()
-
-
-def _edited(
-    src: Path, out_dir: Path, change: Callable[[openpyxl.Workbook], None], name: str | None = None
-) -> Path:
-    wb = openpyxl.load_workbook(src)
-    change(wb)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / (name or src.name)
-    wb.save(target)
-    return target
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
-    rows = con.execute(sql, params or []).fetchall()
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 def _value(
