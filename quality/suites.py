@@ -1217,7 +1217,7 @@ def _mart_suites() -> dict[str, Suite]:
                 """
                 with expected as (
                     select figure_id
-                    from reference.published_figures
+                    from staging.stg_reference__published_figures
                     where use in ('reproduce', 'bound')
                 ),
                 missing as (

@@ -8,14 +8,23 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PUBLISHED_CSV = REPO / "dbt_project" / "seeds" / "published_figures.csv"
-SHARED_CSV = REPO.parent / "shared" / "domain" / "published_figures.csv"
+# Seeds copied byte for byte from ../shared/domain: figures to 2024, and 2025 on.
+PUBLISHED_FILES = ("published_figures.csv", "published_figures_2025.csv")
+PUBLISHED_CSVS = tuple(REPO / "dbt_project" / "seeds" / name for name in PUBLISHED_FILES)
+SHARED_CSVS = tuple(REPO.parent / "shared" / "domain" / name for name in PUBLISHED_FILES)
 
 
 def load_published() -> dict[str, dict[str, str]]:
-    """figure_id -> row of published_figures.csv (values kept as text: their precision matters)."""
-    with PUBLISHED_CSV.open(encoding="utf-8", newline="") as f:
-        return {row["figure_id"]: row for row in csv.DictReader(f)}
+    """figure_id -> row of both published-figure files (values kept as text: their
+    precision matters). A figure id in both files is an error, not an override."""
+    rows: dict[str, dict[str, str]] = {}
+    for path in PUBLISHED_CSVS:
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                if row["figure_id"] in rows:
+                    raise ValueError(f"{path.name}: figure {row['figure_id']} is listed twice")
+                rows[row["figure_id"]] = row
+    return rows
 
 
 def at_published_precision(value: float, published: str) -> Decimal:

@@ -1,4 +1,4 @@
-"""Deterministic generator of the embedded sample: 2021-01..2024-12 in publishers' formats.
+"""Deterministic generator of the embedded sample: 2021-01..2026-11 in publishers' formats.
 
 Same seed, byte-identical files. Every domain draws from its own random stream
 (``numpy.random.default_rng([seed, DOMAIN_STREAM])``) so that changing one domain's
@@ -15,6 +15,10 @@ from pathlib import Path
 from sources.registry import SOURCE_NAMES as SOURCES
 
 DEFAULT_SEED = 2025
+# The sample spans FIRST_MONTH..LAST_MONTH (inclusive): data "through last month" as of
+# December 2026. Generators take their ranges from here, never from literals of their own.
+FIRST_MONTH = (2021, 1)
+LAST_MONTH = (2026, 11)
 
 
 class CalibrationError(RuntimeError):

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from sources.admin_units import build_admin_units, build_crosswalk
-from tests.published import REPO, load_published
+from tests.published import PUBLISHED_CSVS, REPO, SHARED_CSVS, load_published
 
 REFERENCE_SEED = REPO / "dbt_project" / "seeds" / "ref_hanoi_district_units_2014_2025.csv"
 SHARED_REFERENCE = REPO.parent / "shared" / "domain" / "hanoi_district_units_2014_2025.csv"
@@ -87,10 +87,8 @@ def test_districts_match_the_reference_list(units) -> None:
 @pytest.mark.skipif(not SHARED_REFERENCE.exists(), reason="../shared is not beside this checkout")
 def test_seed_copies_equal_the_shared_files() -> None:
     assert REFERENCE_SEED.read_bytes() == SHARED_REFERENCE.read_bytes()
-    shared_figures = SHARED_REFERENCE.with_name("published_figures.csv")
-    assert (REPO / "dbt_project" / "seeds" / "published_figures.csv").read_bytes() == (
-        shared_figures.read_bytes()
-    )
+    for seed, shared in zip(PUBLISHED_CSVS, SHARED_CSVS, strict=True):
+        assert seed.read_bytes() == shared.read_bytes(), f"{seed} differs from {shared}"
 
 
 def test_crosswalk_covers_every_old_commune_with_weights_summing_to_one() -> None:

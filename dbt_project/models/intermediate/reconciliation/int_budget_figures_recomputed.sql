@@ -8,7 +8,7 @@
 with
 
 figures as (
-    select * from {{ ref('published_figures') }}
+    select * from {{ ref('stg_reference__published_figures') }}
     where domain = 'budget' and use in ('reproduce', 'bound')
 ),
 

@@ -9,7 +9,7 @@
 with
 
 figures as (
-    select * from {{ ref('published_figures') }}
+    select * from {{ ref('stg_reference__published_figures') }}
     where domain = 'grdp' and use in ('reproduce', 'bound')
 ),
 

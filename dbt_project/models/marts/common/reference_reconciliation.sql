@@ -4,7 +4,7 @@
 with
 
 figures as (
-    select * from {{ ref('published_figures') }}
+    select * from {{ ref('stg_reference__published_figures') }}
     where use in ('reproduce', 'bound')
 ),
 
