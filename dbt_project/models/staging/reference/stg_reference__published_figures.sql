@@ -3,7 +3,7 @@
 with
 
 figures_to_2024 as (
-    select * from {{ ref('stg_reference__published_figures') }}
+    select * from {{ ref('published_figures') }}
 ),
 
 figures_from_2025 as (
