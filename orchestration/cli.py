@@ -42,7 +42,8 @@ err = Console(stderr=True)
 
 EXAMPLE_QUERY = (
     "select admin_level, count(*) as units from marts.dim_admin_units "
-    "where valid_to is null or valid_to >= date '2024-12-31' group by admin_level order by units"
+    "where current_date between valid_from and coalesce(valid_to, current_date) "
+    "group by admin_level order by units"
 )
 STATUS_VERSION = 1
 
@@ -265,20 +266,32 @@ def sample(
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives identical files.")
     ] = 2025,
-    scale: Annotated[float, typer.Option(help="Volume factor for dossier-level data.")] = 1.0,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="Volume factor for dossier-level data, or 'real': the city's real dossier "
+            "volume (procedures at its REAL_SCALE, 150; the other sources at 1)."
+        ),
+    ] = "1.0",
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only these sources (repeatable).")
     ] = None,
 ) -> None:
-    """Write the sample source files (2021-01..2024-12) in the publishers' formats."""
+    """Write the sample source files (2021-01..2026-11) in the publishers' formats."""
     from sources.sample import SOURCES as SAMPLE_SOURCES
     from sources.sample import write_source
+    from sources.sample.procedures import REAL_SCALE
 
     chosen = source or list(SAMPLE_SOURCES)
     unknown = sorted(set(chosen) - set(SAMPLE_SOURCES))
     if unknown:
         raise EgovError(f"unknown source {unknown[0]!r}: choose from {', '.join(SAMPLE_SOURCES)}")
-    if scale <= 0:
+    real = scale.strip().lower() == "real"
+    try:
+        factor = 1.0 if real else float(scale)
+    except ValueError:
+        raise EgovError(f"--scale must be a number or 'real', got {scale!r}") from None
+    if not factor > 0:
         raise EgovError(f"--scale must be positive, got {scale}")
     out_dir.mkdir(parents=True, exist_ok=True)
     if not os.access(out_dir, os.W_OK):
@@ -288,7 +301,8 @@ def sample(
         for name in chosen:
             status.update(f"Writing sample [bold]{name}[/] ...")
             started = time.monotonic()
-            paths = write_source(name, out_dir, seed=seed, scale=scale)
+            volume = REAL_SCALE if real and name == "procedures" else factor
+            paths = write_source(name, out_dir, seed=seed, scale=volume)
             size = sum(p.stat().st_size for p in paths)
             table.add_row(name, str(len(paths)), f"{size:,}", f"{time.monotonic() - started:.1f}")
     out.print(table)

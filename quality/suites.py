@@ -256,7 +256,9 @@ LOADER_REQUIRED = (
     "_slot",
     "_loaded_at",
 )
-ADMIN_UNIT_ID = r"^01(?:-\d{3})?(?:-\d{5})?$"  # city, district, commune (admin_units README)
+# city, district, commune; `@2025-01-01` marks a commune formed by the 2025-01-01 mergers
+# (sources/admin_units.py, README "Administrative units")
+ADMIN_UNIT_ID = r"^01(?:-\d{3})?(?:-\d{5}(?:@2025-01-01)?)?$"
 
 
 def _quote(name: str) -> str:
@@ -416,17 +418,21 @@ def _raw_suites() -> dict[str, Suite]:
                 "unit_name",
                 "admin_unit_id",
                 "as_of_date",
+                "plan_year",
                 *amount_columns,
             ),
             equal_columns("report_month", PARTITION_COLUMN),
             between("as_of_date", param("period_start"), param("period_end")),
             *each_between(amount_columns, 0, notes="amounts are never negative"),
             at_least("disbursed_cumulative_bn_vnd", "disbursed_in_period_bn_vnd", severity="warn"),
-            unique("project_code"),
+            # a January report holds two plan years (the previous one's extension month)
+            unique("plan_year", "project_code"),
             matches("admin_unit_id", ADMIN_UNIT_ID),
         ),
-        table_key=("report_month", "project_code"),
-        index_columns=("project_code",),
+        table_key=("report_month", "plan_year", "project_code"),
+        # January carries two plan years, February one: about half the rows is normal
+        min_row_ratio=0.3,
+        index_columns=("plan_year", "project_code"),
     )
     budget = raw_suite(
         "budget",
@@ -435,8 +441,12 @@ def _raw_suites() -> dict[str, Suite]:
                 "budget_year",
                 "report_period",
                 "sheet_name",
+                "unit_name",
                 "admin_unit_id",
                 "unit_scope",
+                "execution_start_date",
+                "execution_end_date",
+                "budget_index",
                 "outline_code",
                 "line_path",
                 "outline_level",
@@ -445,8 +455,12 @@ def _raw_suites() -> dict[str, Suite]:
                 "source_unit",
             ),
             between("budget_year", param("year"), param("year")),
-            in_set("report_period", ["6T", "12T"]),
-            in_set("unit_scope", ["city_total", "city_agencies", "district"]),
+            in_set("report_period", ["3T", "6T", "9T", "12T"]),
+            in_set(
+                "unit_scope",
+                ["city_total", "city_agencies", "district", "former_districts", "commune"],
+            ),
+            in_set("budget_index", ["324/2016/TT-BTC", "130/2025/TT-BTC"]),
             between("outline_level", 0, 4),
             *(
                 in_set(f"{m}_marker", ["", "-"])
@@ -467,11 +481,11 @@ def _raw_suites() -> dict[str, Suite]:
                 1000,
                 notes="rates are bounded, never capped: execution can pass 100%",
             ),
-            unique("report_period", "sheet_name", "line_path"),
+            unique("report_period", "sheet_name", "unit_name", "line_path"),
             matches("admin_unit_id", ADMIN_UNIT_ID),
         ),
-        table_key=("_slot", "sheet_name", "line_path"),
-        index_columns=("report_period", "sheet_name", "line_path"),
+        table_key=("_slot", "sheet_name", "unit_name", "line_path"),
+        index_columns=("report_period", "sheet_name", "unit_name", "line_path"),
     )
     grdp = raw_suite(
         "grdp",
@@ -525,12 +539,21 @@ def _raw_suites() -> dict[str, Suite]:
                 "is_paid_online",
                 "is_digitised",
                 "has_e_result",
+                "extracted_at",
+                "first_export_month",
             ),
-            equal_columns("receipt_month", PARTITION_COLUMN),
+            # A file of month M holds the dossiers received in M and later states of
+            # dossiers received before M (mutable records: the latest state is kept).
+            at_least(PARTITION_COLUMN, "receipt_month"),
+            at_least(PARTITION_COLUMN, "first_export_month"),
             in_set("status", STATUSES),
             in_set("channel", [1, 2, 3]),
             in_set("desk_level", ["city", "district", "commune"]),
-            between("received_at", param("period_start_at"), param("period_end_at")),
+            between("received_at", max_value=param("period_end_at")),
+            at_least("extracted_at", "received_at"),
+            at_least("extracted_at", "finished_at"),
+            at_least("extracted_at", "returned_at"),
+            at_least("extracted_at", "ended_at"),
             at_least("due_at", "received_at"),
             at_least("finished_at", "received_at"),
             at_least("returned_at", "finished_at"),
@@ -560,7 +583,8 @@ def _raw_suites() -> dict[str, Suite]:
             in_set("scope", ["province", "district"]),
             between("score", 0, 100),
             between("rank", 1),
-            between("ranked_units", 1, 63),
+            # 63 provinces, 34 from 2025 (merger of 2025-07-01); 30 districts to 2024.
+            in_set("ranked_units", [30, 34, 63]),
             at_least("ranked_units", "rank"),
             unique("index_code", "unit_code"),
         ),
@@ -635,9 +659,11 @@ DISBURSEMENT_PROGRESS_COLUMNS = (
     "disbursement_progress_id",
     "admin_unit_id",
     "admin_level",
+    "unit_scope",
     "period_id",
     "ytd_period_id",
     "plan_year",
+    "is_extension_month",
     "as_of_date",
     "is_cut_at_month_end",
     "project_count",
@@ -655,6 +681,8 @@ BUDGET_EXECUTIONS_COLUMNS = (
     "period_id",
     "budget_year",
     "report_period",
+    "execution_start_date",
+    "execution_end_date",
     "budget_category_id",
     "item_name",
     "outline_level",
@@ -677,6 +705,8 @@ PROCEDURE_THROUGHPUTS_COLUMNS = (
     "period_type",
     "period_start_date",
     "period_end_date",
+    "is_complete",
+    "missing_unit_count",
     "backlog_count",
     "received_count",
     "to_process_count",
@@ -775,7 +805,8 @@ def _mart_suites() -> dict[str, Suite]:
                 "disbursed_cumulative_bn_vnd",
             ),
             unique("disbursement_progress_id"),
-            in_set("admin_level", ["city", "district"]),
+            in_set("admin_level", ["city", "district", "commune"]),
+            in_set("unit_scope", ["city_total", "city_level", "district", "commune"]),
             between("project_count", 1),
             *each_between(
                 (
@@ -813,23 +844,26 @@ def _mart_suites() -> dict[str, Suite]:
                     select * from marts.fct_disbursement_progress
                 ),
                 city_rows as (
-                    select * from progress where admin_level = 'city'
+                    select * from progress where unit_scope = 'city_total'
                 ),
-                district_sums as (
+                local_sums as (
+                    -- districts before the reform, commune-level units after it
                     select
                         period_id,
+                        plan_year,
                         sum(project_count) as project_count,
                         sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
                         sum(plan_city_bn_vnd) as plan_city_bn_vnd,
                         sum(disbursed_in_period_bn_vnd) as disbursed_in_period_bn_vnd,
                         sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
                     from progress
-                    where admin_level = 'district'
-                    group by period_id
+                    where unit_scope in ('district', 'commune')
+                    group by period_id, plan_year
                 ),
                 city_level_projects as (
                     select
                         period_id,
+                        plan_year,
                         count(*) as project_count,
                         sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
                         sum(plan_city_bn_vnd) as plan_city_bn_vnd,
@@ -837,17 +871,18 @@ def _mart_suites() -> dict[str, Suite]:
                         sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
                     from marts.fct_project_disbursements
                     where is_city_level_project
-                    group by period_id
+                    group by period_id, plan_year
                 ),
-                periods as (
-                    select period_id from city_rows
+                reports as (
+                    select period_id, plan_year from city_rows
                     union
-                    select period_id from district_sums
+                    select period_id, plan_year from local_sums
                     union
-                    select period_id from city_level_projects
+                    select period_id, plan_year from city_level_projects
                 )
                 select
-                    periods.period_id,
+                    reports.period_id,
+                    reports.plan_year,
                     coalesce(c.project_count, 0) - coalesce(d.project_count, 0)
                         - coalesce(p.project_count, 0) as project_count_difference,
                     (coalesce(c.plan_ttg_bn_vnd, 0) - coalesce(d.plan_ttg_bn_vnd, 0)
@@ -863,13 +898,16 @@ def _mart_suites() -> dict[str, Suite]:
                         - coalesce(d.disbursed_cumulative_bn_vnd, 0)
                         - coalesce(p.disbursed_cumulative_bn_vnd, 0))::double
                         as disbursed_cumulative_difference_bn_vnd
-                from periods
-                left join city_rows as c on periods.period_id = c.period_id
-                left join district_sums as d on periods.period_id = d.period_id
-                left join city_level_projects as p on periods.period_id = p.period_id
-                order by periods.period_id
+                from reports
+                left join city_rows as c
+                    on reports.period_id = c.period_id and reports.plan_year = c.plan_year
+                left join local_sums as d
+                    on reports.period_id = d.period_id and reports.plan_year = d.plan_year
+                left join city_level_projects as p
+                    on reports.period_id = p.period_id and reports.plan_year = p.plan_year
+                order by reports.period_id, reports.plan_year
                 """,
-                index_columns=("period_id",),
+                index_columns=("period_id", "plan_year"),
             ),
         ),
         index_columns=("disbursement_progress_id",),
@@ -891,8 +929,11 @@ def _mart_suites() -> dict[str, Suite]:
                 "budget_category_id",
             ),
             unique("budget_execution_id"),
-            in_set("unit_scope", ["city_total", "city_agencies", "district"]),
-            in_set("report_period", ["6T", "12T"]),
+            in_set(
+                "unit_scope",
+                ["city_total", "city_agencies", "district", "former_districts", "commune"],
+            ),
+            in_set("report_period", ["3T", "6T", "9T", "12T"]),
             *each_between(
                 ("estimate_superior_bn_vnd", "estimate_council_bn_vnd", "execution_bn_vnd"),
                 0,
@@ -981,10 +1022,18 @@ def _mart_suites() -> dict[str, Suite]:
                 "admin_level",
                 "period_id",
                 "period_type",
-                *count_columns,
+                "is_complete",
+                "missing_unit_count",
+            ),
+            between(
+                "null_measure_rows",
+                0,
+                0,
+                frame="stock_flow",
+                notes="complete rows have every count; incomplete rows none (never zeros)",
             ),
             unique("procedure_throughput_id"),
-            in_set("admin_level", ["city", "district"]),
+            in_set("admin_level", ["city", "district", "commune"]),
             in_set("period_type", ["month", "quarter", "half", "year", "year_to_date"]),
             *each_between(count_columns, 0),
             *each_between(
@@ -1012,13 +1061,12 @@ def _mart_suites() -> dict[str, Suite]:
                 with throughputs as (
                     select * from marts.fct_procedure_throughputs
                 ),
+                -- city = city desks + districts (to 2025-06) + communes (from 2025-07),
+                -- the units' months summed over the period
                 outside_districts_by_month as (
                     select
                         date_trunc('month', received_date)::date as month_start_date,
-                        count(*) filter (
-                            where desk_level = 'city'
-                            or district_admin_unit_id is null
-                        ) as dossier_count
+                        count(*) filter (where desk_level = 'city') as dossier_count
                     from marts.fct_dossiers
                     group by date_trunc('month', received_date)
                 ),
@@ -1032,15 +1080,17 @@ def _mart_suites() -> dict[str, Suite]:
                     group by periods.period_id
                 ),
                 district_totals as (
-                    select period_id, sum(received_count) as received_count
-                    from throughputs
-                    where admin_level = 'district'
-                    group by period_id
+                    select periods.period_id, sum(t.received_count) as received_count
+                    from throughputs as t
+                    inner join marts.dim_periods as periods
+                        on t.period_start_date between periods.start_date and periods.end_date
+                    where t.admin_level in ('district', 'commune') and t.period_type = 'month'
+                    group by periods.period_id
                 ),
                 city_rows as (
                     select period_id, received_count
                     from throughputs
-                    where admin_level = 'city'
+                    where admin_level = 'city' and is_complete
                 )
                 select
                     city_rows.period_id,
@@ -1067,8 +1117,17 @@ def _mart_suites() -> dict[str, Suite]:
                         or finished_count <> finished_on_time_count + finished_late_count
                         or backlog_end_count
                             <> in_progress_on_time_count + in_progress_late_count
+                ),
+                null_measures as (
+                    select count(*) as null_measure_rows
+                    from marts.fct_procedure_throughputs
+                    where
+                        is_complete is distinct from (received_count is not null)
+                        or is_complete is distinct from (backlog_end_count is not null)
+                        or (not is_complete and received_count = 0)
                 )
                 select
+                    (select null_measure_rows from null_measures) as null_measure_rows,
                     count(*) as unbalanced_rows,
                     coalesce(array_to_string(
                         (list(procedure_throughput_id order by procedure_throughput_id))[1:5],
@@ -1150,7 +1209,8 @@ def _mart_suites() -> dict[str, Suite]:
                 city_disbursed as (
                     select plan_year as period_year, disbursed_cumulative_bn_vnd as total_bn_vnd
                     from marts.fct_disbursement_progress
-                    where admin_unit_id = '01' and month(as_of_date) = 12
+                    where admin_unit_id = '01' and unit_scope = 'city_total'
+                        and month(as_of_date) = 12
                 ),
                 city_level_projects as (
                     select

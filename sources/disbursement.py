@@ -1,23 +1,44 @@
 """Public-investment disbursement: monthly reports by project (.csv, vi-VN numbers).
 
-File ``giai_ngan_YYYY-MM.csv`` (partition: the month). UTF-8 (BOM optional), ``;``
+File ``giai_ngan_YYYY-MM.csv`` (partition and slot: the report month; a new file for the
+month restates all its rows, of every plan year). UTF-8 (BOM optional), ``;``
 delimiter, vi-VN numbers ``1.234.567,8``, amounts in the unit their column names
-state (``Kế hoạch vốn TTg giao (triệu đồng)``), converted to bn VND. One row per
-project; the cumulative column restates the whole year to the as-of date.
+state (``Kế hoạch vốn TTg giao (triệu đồng)``), converted to bn VND. One row per project
+and plan year; the cumulative column restates the plan year to the as-of date.
+
+Plan year (``Năm kế hoạch``): capital of a plan year may be disbursed until 31 January
+of the next year, so a January report holds the previous plan year (its extension
+month) and the new one, and a project financed in both appears twice. The natural key
+within a file is therefore (plan year, project code). Reports from 2025-01 (the current
+layout) must have the column; in older reports it may be absent, and the plan year is
+then the as-of date's year. A plan year that is not open on the as-of date (a 2024 row
+in a March 2025 report) is a reject.
+
+Units (``Đơn vị``): ``Thành phố`` (the city's own investors) or, for as-of dates before
+2025-07-01, a district; from 2025-07-01, when Hanoi has no districts, a commune-level
+unit (its people's committee or project board is the investor). Names are resolved to
+the unit version valid on the as-of date. From 2025-07-01 a row whose unit or investor
+names a district (``Quận Hoàn Kiếm``, ``UBND huyện Ba Vì``, ``Q. Hoàn Kiếm``) is
+rejected: "no district level after 2025-06-30" (28 of the 30 district names are also
+the names of new communes, so such a row would otherwise land on the wrong unit).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pyarrow as pa
 
+from sources.admin_units import REFORM_DATE
 from sources.csvfile import stage_text_file
 from sources.spec import ReadContext, ReadResult, SourceSpec, month_slot
 from sources.tabular import (
+    Field,
     check,
     dmy_date,
     good_rows,
+    integer,
     parse_rows,
     rejects_of,
     text,
@@ -39,6 +60,8 @@ AMOUNTS = {
     "Giải ngân trong kỳ": "disbursed_in_period_bn_vnd",
     "Lũy kế giải ngân từ đầu năm": "disbursed_cumulative_bn_vnd",
 }
+PLAN_YEAR = "Năm kế hoạch"
+PLAN_YEAR_REQUIRED_FROM = dt.date(2025, 1, 1)  # the current layout: reports from 2025-01
 AMOUNT = pa.decimal128(24, 6)
 SCHEMA = pa.schema(
     [
@@ -50,6 +73,7 @@ SCHEMA = pa.schema(
         ("unit_name", pa.string()),
         ("admin_unit_id", pa.string()),
         ("as_of_date", pa.date32()),
+        ("plan_year", pa.int32()),
         ("plan_ttg_bn_vnd", AMOUNT),
         ("plan_city_bn_vnd", AMOUNT),
         ("disbursed_in_period_bn_vnd", AMOUNT),
@@ -57,16 +81,48 @@ SCHEMA = pa.schema(
     ]
 )
 _CITY = r"^(thanh pho|tp\.?)( ha noi)?$"
+_LAST_DISTRICT_DAY = REFORM_DATE - dt.timedelta(days=1)
+NO_DISTRICT_LEVEL = f"no district level after {_LAST_DISTRICT_DAY}"
+# A district named in a unit or an investor: the type word (lower-cased NFC text: quận,
+# huyện, thị xã) or its abbreviation (Q., H., TX.) before a name.
+_DISTRICT_WORD = (
+    r"(^|[^\p{L}])(quận|huyện|thị xã)\s+\p{L}"
+    r"|(^|[^\p{L}])(q|h|tx)\.\s*\p{L}"
+)
+
+
+def _names_district(column: str) -> str:
+    return f"coalesce(regexp_matches(lower({column}), '{_DISTRICT_WORD}'), false)"
 
 
 def read(ctx: ReadContext) -> ReadResult:
-    staged = stage_text_file(ctx, delimiter=";", required=list(COLUMNS), amounts=tuple(AMOUNTS))
+    start, end = ctx.slot.period_start, ctx.slot.period_end
+    current_layout = start >= PLAN_YEAR_REQUIRED_FROM
+    required = [*COLUMNS, PLAN_YEAR] if current_layout else list(COLUMNS)
+    staged = stage_text_file(
+        ctx,
+        delimiter=";",
+        required=required,
+        optional=() if current_layout else (PLAN_YEAR,),
+        amounts=tuple(AMOUNTS),
+    )
     fields = [text(col, name, required=name != "investor") for col, name in COLUMNS.items()]
     fields[list(COLUMNS.values()).index("as_of_date")] = dmy_date("Ngày số liệu", "as_of_date")
+    if PLAN_YEAR in staged.header:
+        fields.append(integer(PLAN_YEAR, "plan_year", low=1900, high=2999, sql_type="integer"))
+    else:  # the older layout: one plan year, the as-of date's
+        fields.append(
+            Field(
+                "plan_year",
+                """year(try_strptime(nullif(trim("Ngày số liệu"), ''), '%d/%m/%Y'))::integer""",
+                column="Ngày số liệu",
+            )
+        )
     for base, name in AMOUNTS.items():
         column, factor = staged.amounts[base]
         fields.append(vi_amount(column, name, factor))
-    start, end = ctx.slot.period_start, ctx.slot.period_end
+    reform = f"date '{REFORM_DATE}'"
+    after_reform = f"as_of_date is not null and as_of_date >= {reform}"
     parsed, _ = parse_rows(
         ctx.con,
         "_text",
@@ -77,7 +133,29 @@ def read(ctx: ReadContext) -> ReadResult:
                 f"as_of_date is null or as_of_date between date '{start}' and date '{end}'",
                 f"'as-of date outside the file''s month {ctx.slot.partition_key}'",
                 column="Ngày số liệu",
-            )
+            ),
+            check(
+                "plan_year_open",
+                "plan_year is null or as_of_date is null or plan_year = year(as_of_date) "
+                "or (plan_year = year(as_of_date) - 1 and month(as_of_date) = 1)",
+                "'plan year ' || plan_year || ' is not open on ' || "
+                "strftime(as_of_date, '%d/%m/%Y') || ' (a plan year runs from 1 January "
+                "to 31 January of the next year)'",
+                column=PLAN_YEAR,
+                value="plan_year::varchar",
+            ),
+            check(
+                "unit_not_a_district",
+                f"not ({after_reform} and {_names_district('unit_name')})",
+                f"'{NO_DISTRICT_LEVEL}'",
+                column="Đơn vị",
+            ),
+            check(
+                "investor_not_a_district",
+                f"not ({after_reform} and {_names_district('investor')})",
+                f"'{NO_DISTRICT_LEVEL}'",
+                column="Chủ đầu tư",
+            ),
         ],
     )
     units = resolve_units(
@@ -85,7 +163,9 @@ def read(ctx: ReadContext) -> ReadResult:
         parsed,
         level=(
             "case when regexp_matches(lower(strip_accents(replace(replace(unit_name, 'Đ', 'D'), "
-            f"'đ', 'd'))), '{_CITY}') then 'city' else 'district' end"
+            f"'đ', 'd'))), '{_CITY}') then 'city' "
+            f"when coalesce(as_of_date, date '{end}') >= {reform} then 'commune' "
+            "else 'district' end"
         ),
         name="unit_name",
         district=None,
@@ -109,6 +189,6 @@ SPEC = SourceSpec(
     slot_of=lambda m: month_slot(int(m["year"]), int(m["month"])),
     reader=read,
     schema=SCHEMA,
-    natural_key=("project_code",),
+    natural_key=("plan_year", "project_code"),
     kinds=frozenset({"duckdb", "csv"}),
 )

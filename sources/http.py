@@ -7,6 +7,11 @@ one JSON object per line, to ``dest_dir/ho_so_<month>.jsonl``: first to a hidden
 temporary file in the same folder, renamed at the end, so the final name never holds a
 half-written file. The record count must equal the API's ``total``.
 
+Dossiers are mutable, so every page states when its records were extracted
+(``extracted_at``, ISO 8601 with an offset); each record is written with that time as
+``thoi_diem_trich_xuat`` (a record that carries its own keeps it), which the loader
+uses to keep the latest state of every dossier. A page without it fails the fetch.
+
 - Timeouts on every request; retries with exponential backoff and jitter on 5xx, 429,
   connection errors and timeouts; no retry on other 4xx (401/403/404 raise at once,
   naming the URL and status).
@@ -18,6 +23,7 @@ half-written file. The record count must equal the API's ``total``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -36,6 +42,7 @@ log = logging.getLogger(__name__)
 TOKEN_ENV = "EGOV_PROCEDURES_API_TOKEN"
 DOSSIERS_PATH = "/api/v1/dossiers"
 FILE_PREFIX = "ho_so_"
+EXTRACTED_AT_FIELD = "thoi_diem_trich_xuat"
 MAX_PAGE_SIZE = 1000
 MAX_BACKOFF = 30.0  # seconds, the longest single wait between attempts
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
@@ -113,7 +120,7 @@ def fetch_month(
             while page is not None:
                 params = {"month": month, "page": page, "page_size": page_size}
                 body = _get_page(client, url, params, retries=retries, backoff=backoff)
-                data, page_total, next_page = _check_page(body, url, month, page)
+                data, page_total, next_page, extracted_at = _check_page(body, url, month, page)
                 if total is None:
                     total = page_total
                     max_pages = total // page_size + 2  # guards against a looping server
@@ -123,6 +130,7 @@ def fetch_month(
                         f"at page {page}: the data changed while fetching; fetch again"
                     )
                 for record in data:
+                    record.setdefault(EXTRACTED_AT_FIELD, extracted_at)
                     line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
                     chunk = line.encode("utf-8") + b"\n"
                     out.write(chunk)
@@ -227,8 +235,8 @@ def _refusal(shown: str, response: httpx.Response) -> str:
     return f"{status} from {shown}" + (f": {detail}" if detail else "")
 
 
-def _check_page(body: object, url: str, month: str, page: int) -> tuple[list, int, int | None]:
-    """(records, total, next_page) of a page, after checking its shape."""
+def _check_page(body: object, url: str, month: str, page: int) -> tuple[list, int, int | None, str]:
+    """(records, total, next_page, extracted_at) of a page, after checking its shape."""
     where = f"{url} month {month} page {page}"
     if not isinstance(body, dict):
         raise FetchError(f"{where}: answer is not a JSON object")
@@ -241,4 +249,20 @@ def _check_page(body: object, url: str, month: str, page: int) -> tuple[list, in
         raise FetchError(f"{where}: 'next_page' is not a page number ({next_page!r})")
     if body.get("month", month) != month:
         raise FetchError(f"{where}: the answer is for month {body.get('month')!r}")
-    return data, total, next_page
+    extracted_at = body.get("extracted_at")
+    if data and not _is_instant(extracted_at):
+        raise FetchError(
+            f"{where}: 'extracted_at' is not an ISO 8601 time with offset ({extracted_at!r}): "
+            "without it the dossiers' states cannot be ordered"
+        )
+    return data, total, next_page, extracted_at
+
+
+def _is_instant(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None

@@ -1,15 +1,30 @@
-"""Procedure throughput: one row per dossier (hồ sơ) received at a one-stop desk.
+"""Procedure throughput: one row per dossier (hồ sơ), in its latest extracted state.
 
-Files (partition: the month of receipt), both read into the same raw schema:
+Dossiers are mutable records: a dossier received in March may finish in May. Every row
+carries the time its state was extracted from the case system, and the loader
+(:func:`sources.ingest.ingest_file`, mutable mode because the schema has
+``extracted_at``) keeps the newest extraction of each dossier across files: a later
+state replaces the loaded one (which moves to ``raw.procedures__history``); an older
+one is skipped and noted in ``raw.procedures__rejects`` ("older extraction (...) than
+the loaded state (...): kept the newer"), counted in the load's warnings.
+
+Files (partition: the receipt month in the name), both read into the same raw schema:
 
 - ``ho_so_YYYY-MM.csv``: the case system's monthly export (format documented in
-  :mod:`sources.sample.procedures`): UTF-8 (BOM optional), ``,`` delimiter, text in
+  :mod:`sources.sample.procedures`): the dossiers received in that month, plus later
+  states of dossiers received before it; UTF-8 (BOM optional), ``,`` delimiter, text in
   double quotes, timestamps ``dd/MM/yyyy HH:mm:ss`` in local time (Asia/Ho_Chi_Minh).
-  A legacy encoding (``cp1258``, ``tcvn3``) must be declared on the spec.
-- ``ho_so_YYYY-MM.jsonl``: the same records fetched from the case system's API by
-  :func:`sources.http.fetch_month`, one JSON object per line (always UTF-8), with the
-  CSV's field names; timestamps ISO 8601 with an offset (``2024-01-31T08:00:00+07:00``
-  or ``...Z``), converted to local time. Integers are JSON numbers (or numeric strings).
+  The extraction time is the column ``thoi_diem_trich_xuat``. A legacy encoding
+  (``cp1258``, ``tcvn3``) must be declared on the spec.
+- ``ho_so_YYYY-MM_YYYYMMDDTHHMM.csv``: a re-extraction of that receipt month taken at
+  the time in the name (same partition and slot). The column may then be left out
+  (the name's time applies) or blank; when given it must equal the name's time.
+- ``ho_so_YYYY-MM.jsonl`` (or with the time in the name): the same records fetched from
+  the case system's API by :func:`sources.http.fetch_month`, one JSON object per line
+  (always UTF-8), with the CSV's field names and each page's ``extracted_at`` as
+  ``thoi_diem_trich_xuat``; timestamps ISO 8601 with an offset
+  (``2024-01-31T08:00:00+07:00`` or ``...Z``), converted to local time. Integers are
+  JSON numbers (or numeric strings).
 
 Both are read by DuckDB with every column as text (``read_csv`` / ``read_json`` with
 explicit columns) and parsed in SQL: a month of millions of dossiers never becomes
@@ -20,7 +35,7 @@ Raw schema (``raw.procedures``):
 ====================  ===========  ======================================================
 column                type         meaning (file column)
 ====================  ===========  ======================================================
-receipt_month         string       ``YYYY-MM`` of the file (= the partition)
+receipt_month         string       ``YYYY-MM`` of the received date
 dossier_id            string       ``ma_ho_so``; the natural key
 procedure_code        string       ``ma_tthc`` (``1.004227``: text, never a number)
 procedure_name        string       ``ten_tthc``
@@ -28,9 +43,11 @@ procedure_field       string       ``linh_vuc``
 desk_level            string       ``cap_thuc_hien``: 'city' | 'district' | 'commune'
 receiving_unit_name   string       ``don_vi_tiep_nhan`` as written (NFC, trimmed)
 district_name         string       ``quan_huyen`` as written (NFC, trimmed); null at city
+                                   and after the reform
 admin_unit_id         string       receiving unit valid on the received date: the commune
-                                   (within its district), the district, or '01' for the
-                                   city departments
+                                   (within its district before 2025-07-01, among the
+                                   126 after), the district, or '01' for the city
+                                   departments
 channel               int8         ``kenh_thuc_hien``: 1 direct, 2 online, 3 postal
                                    (other codes load and fail the checks downstream)
 received_at           timestamp    ``ngay_tiep_nhan``
@@ -47,33 +64,46 @@ is_paid_online        bool         ``thanh_toan_truc_tuyen`` (0/1)
 is_digitised          bool         ``so_hoa`` (0/1)
 has_e_result          bool         ``ket_qua_dien_tu`` (0/1)
 rating                int8         ``danh_gia``: 1..5, null when not rated
+extracted_at          timestamp    ``thoi_diem_trich_xuat`` (or the file name's time)
+first_export_month    string       receipt month of the first file that delivered the
+                                   dossier (the loader keeps the least across states):
+                                   its own month unless that month's export is missing
 ====================  ===========  ======================================================
 
 Timestamps are ``TIMESTAMP`` (no zone) holding local time of Asia/Ho_Chi_Minh (UTC+07:00
 all year, no daylight saving), as the desks and the CSV export state them; JSON
 instants with another offset are converted to that local time.
 
+Names: a commune desk written as its Public Administrative Service Centre (``Trung tâm
+Phục vụ hành chính công phường Ba Đình``) is matched by the commune's name.
+
 Row-level rejects (``raw.procedures__rejects``, the rest of the file loads): blank
 required values; timestamps that do not parse (CSV ``dd/MM/yyyy HH:mm:ss``; JSON ISO
-8601 with offset); a received date outside the file's month (dates outside the
-partition); an unknown level; flags other than 0/1; integers that
-are not whole numbers in range; impossible time order (finished, ended or due before
-received, returned before finished); a receiving unit or district name that maps to no
-unit valid on the received date, or to several; a district-desk row whose
+8601 with offset); a received date after the file's month (dates outside the
+partition); a received, finished, returned or end time after the extraction time; an
+extraction time other than the file name's; an unknown level; flags other than 0/1;
+integers that are not whole numbers in range; impossible time order (finished, ended or
+due before received, returned before finished); a receiving unit or district name that
+maps to no unit valid on the received date, or to several (a district named after
+2025-06-30: "no district level after 2025-06-30"; a pre-reform ward after it: the
+reason names the unit(s) it went to, :mod:`sources.units`); a district-desk row whose
 ``quan_huyen`` is another district than its receiving unit. Repeated dossier ids are
 rejected (all occurrences) by :func:`sources.ingest.ingest_file`. Names are
 NFC-normalised before matching, so NFD-written names load.
 
 Whole-file failures (:class:`~sources.spec.SourceFileError`, nothing loads): empty or
 truncated files, bytes that are not UTF-8 (or the declared encoding), a missing column
-(extra columns only warn), a header without rows, a CSV row with a wrong field count,
-malformed JSON, a JSON lines file with blank lines or records spread over several lines,
-and a rejected share above the spec's threshold (1%). (A JSON line that is valid JSON but
-not an object reads as a row of nulls, rejected for its blank required values.)
+(``thoi_diem_trich_xuat`` is required unless the name carries the time; extra columns
+only warn), a header without rows, a CSV row with a wrong field count, malformed JSON, a
+JSON lines file with blank lines or records spread over several lines, and a rejected
+share above the spec's threshold (1%). (A JSON line that is valid JSON but not an object
+reads as a row of nulls, rejected for its blank required values.)
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import logging
 import re
@@ -120,7 +150,9 @@ COLUMNS = {
     "so_hoa": "is_digitised",
     "ket_qua_dien_tu": "has_e_result",
     "danh_gia": "rating",
+    "thoi_diem_trich_xuat": "extracted_at",
 }
+EXTRACTED_AT_COLUMN = "thoi_diem_trich_xuat"
 LEVELS = {"cấp tỉnh": "city", "cấp huyện": "district", "cấp xã": "commune"}
 STATUSES = (
     "DA_TIEP_NHAN",
@@ -157,8 +189,14 @@ SCHEMA = pa.schema(
         ("is_digitised", pa.bool_()),
         ("has_e_result", pa.bool_()),
         ("rating", pa.int8()),
+        ("extracted_at", pa.timestamp("us")),
+        ("first_export_month", pa.string()),
     ]
 )
+# A commune's Public Administrative Service Centre is written with this prefix before the
+# commune's name; it is removed (case-insensitively) before the name is matched.
+CENTRE_PREFIX = "trung tâm phục vụ hành chính công"
+FILE_STAMP = "%Y%m%dT%H%M"  # the extraction time in a re-extraction's file name
 _SQL_TYPES = {pa.int8(): "tinyint", pa.int16(): "smallint", pa.bool_(): "boolean"}
 CSV_TIMESTAMP = "%d/%m/%Y %H:%M:%S"
 _JSON_TIMESTAMPS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z"]
@@ -230,9 +268,29 @@ def _status() -> Field:
     return text("trang_thai", "status")
 
 
-def fields(kind: str) -> list[Field]:
-    """How each raw column is parsed from the text of a ``kind`` ('csv' | 'json') file."""
-    ts = {c: n for c, n in COLUMNS.items() if n.endswith("_at")}
+def _extracted_at(kind: str, stamp: dt.datetime | None) -> Field:
+    """The extraction time: the column, else the time in the file name; when both are
+    given they must agree."""
+    column = _timestamp(EXTRACTED_AT_COLUMN, "extracted_at", kind, required=stamp is None)
+    if stamp is None:
+        return column
+    named = f"timestamp '{stamp:%Y-%m-%d %H:%M:%S}'"
+    src = f"nullif(trim({quote_ident(EXTRACTED_AT_COLUMN)}), '')"
+    return Field(
+        "extracted_at",
+        f"coalesce({column.parse}, {named})",
+        ok=f"({column.ok}) and coalesce({column.parse} = {named}, true)",
+        column=EXTRACTED_AT_COLUMN,
+        reason=f"case when {src} is not null and ({column.parse}) is not null then "
+        f"'extraction time differs from the file name''s {stamp:%Y-%m-%d %H:%M}' "
+        f"else {column.reason} end",
+    )
+
+
+def fields(kind: str, stamp: dt.datetime | None = None) -> list[Field]:
+    """How each raw column is parsed from the text of a ``kind`` ('csv' | 'json') file
+    (``stamp``: the extraction time the file name states, if any)."""
+    ts = {c: n for c, n in COLUMNS.items() if n.endswith("_at") and n != "extracted_at"}
     out = [
         text("ma_ho_so", "dossier_id"),
         text("ma_tthc", "procedure_code"),
@@ -254,18 +312,21 @@ def fields(kind: str) -> list[Field]:
         _flag("ket_qua_dien_tu", "has_e_result"),
         integer("danh_gia", "rating", required=False, low=1, high=5, sql_type="tinyint",
                 reason="rating must be a whole number from 1 to 5"),
+        _extracted_at(kind, stamp),
     ]  # fmt: skip
     return out
 
 
 def checks(slot: FileSlot) -> list[Field]:
-    """Rules across columns, over the parsed values."""
-    start, end = slot.period_start, slot.period_end
+    """Rules across columns, over the parsed values. A file of month M holds the
+    dossiers received in M and the later states of dossiers received before M, so only
+    a receipt after M is outside the partition."""
+    end = slot.period_end
     return [
         check(
             "in_partition",
-            f"received_at is null or received_at::date between date '{start}' and date '{end}'",
-            f"'received date outside the file''s month {slot.partition_key} "
+            f"received_at is null or received_at::date <= date '{end}'",
+            f"'received date after the file''s month {slot.partition_key} "
             "(dates outside the partition)'",
             column="ngay_tiep_nhan",
         ),
@@ -278,18 +339,47 @@ def checks(slot: FileSlot) -> list[Field]:
             )
             for later, earlier, column in _ORDER
         ),
+        *(
+            check(
+                f"{name}_extracted",
+                f"not coalesce({name} > extracted_at, false)",
+                sql_literal(f"{name.removesuffix('_at')} after the extraction time"),
+                column=column,
+            )
+            for column, name in COLUMNS.items()
+            if name.endswith("_at") and name not in ("extracted_at", "due_at")
+        ),
     ]
 
 
 # --- staging -----------------------------------------------------------------------
 
 
-def _stage_csv(ctx: ReadContext) -> tuple[int, list[str]]:
-    staged = stage_text_file(ctx, delimiter=",", required=list(COLUMNS), table=_TEXT_TABLE)
+def _required(stamp: dt.datetime | None) -> list[str]:
+    """File columns that must be present: all, except the extraction time when the file
+    name states it."""
+    return [c for c in COLUMNS if not (c == EXTRACTED_AT_COLUMN and stamp is not None)]
+
+
+def _add_missing_columns(ctx: ReadContext, present: list[str]) -> None:
+    for column in COLUMNS:
+        if column not in present:
+            ctx.con.execute(f"alter table {_TEXT_TABLE} add column {quote_ident(column)} varchar")
+
+
+def _stage_csv(ctx: ReadContext, stamp: dt.datetime | None) -> tuple[int, list[str]]:
+    staged = stage_text_file(
+        ctx,
+        delimiter=",",
+        required=_required(stamp),
+        optional=(EXTRACTED_AT_COLUMN,),
+        table=_TEXT_TABLE,
+    )
+    _add_missing_columns(ctx, staged.header)
     return staged.rows, staged.warnings
 
 
-def _stage_jsonl(ctx: ReadContext) -> tuple[int, list[str]]:
+def _stage_jsonl(ctx: ReadContext, stamp: dt.datetime | None) -> tuple[int, list[str]]:
     """Read a JSON lines file into the text table: line number, then every field as text.
 
     JSON is UTF-8 by definition, so a declared legacy encoding does not apply."""
@@ -302,7 +392,9 @@ def _stage_jsonl(ctx: ReadContext) -> tuple[int, list[str]]:
         raise SourceFileError(ctx.file_name, f"not a JSON object: {exc}", row=1) from None
     if not isinstance(record, dict):
         raise SourceFileError(ctx.file_name, "a line is not a JSON object", row=1)
-    warnings = check_columns(ctx.file_name, list(record), list(COLUMNS))
+    warnings = check_columns(
+        ctx.file_name, list(record), _required(stamp), optional=(EXTRACTED_AT_COLUMN,)
+    )
     columns = "{" + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in COLUMNS) + "}"
     try:
         ctx.con.execute(
@@ -393,25 +485,30 @@ def _district_check(ctx: ReadContext, table: str) -> None:
 def read(ctx: ReadContext) -> ReadResult:
     """Read one CSV or JSON lines file of dossiers (dispatching on its suffix)."""
     suffix = Path(ctx.file_name).suffix.lower()
+    stamp = extraction_stamp(ctx.slot)
     clock = time.perf_counter()
     if suffix == ".csv":
-        rows_read, warnings = _stage_csv(ctx)
+        rows_read, warnings = _stage_csv(ctx, stamp)
         kind = "csv"
     elif suffix == ".jsonl":
-        rows_read, warnings = _stage_jsonl(ctx)
+        rows_read, warnings = _stage_jsonl(ctx, stamp)
         kind = "json"
     else:
         raise SourceFileError(ctx.file_name, f"unsupported suffix {suffix!r} (.csv or .jsonl)")
     timings = {"stage": time.perf_counter() - clock}
     clock = time.perf_counter()
-    parsed, _ = parse_rows(ctx.con, _TEXT_TABLE, fields(kind), checks=checks(ctx.slot))
+    parsed, _ = parse_rows(ctx.con, _TEXT_TABLE, fields(kind, stamp), checks=checks(ctx.slot))
     timings["parse"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    # A commune centre is matched by its commune's name, within its district when one is
+    # written (a district named after 2025-06-30 is rejected: no district level).
+    centre = sql_literal("^" + CENTRE_PREFIX + r"\s+")
+    unit_name = f"regexp_replace(receiving_unit_name, {centre}, '', 'i')"
     units = resolve_units(
         ctx.con,
         parsed,
         level="desk_level",
-        name="case when desk_level = 'city' then null else receiving_unit_name end",
+        name=f"case when desk_level = 'city' then null else {unit_name} end",
         district="case when desk_level = 'commune' then district_name end",
         on_date=f"coalesce(received_at::date, date '{ctx.slot.period_end}')",
         column="don_vi_tiep_nhan",
@@ -423,33 +520,55 @@ def read(ctx: ReadContext) -> ReadResult:
         ctx.file_name, rows_read, ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()),
         extra={"timings": timings},
     )  # fmt: skip
-    names = [n for n in SCHEMA.names if n != "receipt_month"]
+    derived = ("receipt_month", "first_export_month")
+    names = [n for n in SCHEMA.names if n not in derived]
     rows = good_rows(ctx.con, units, names)
     typed = ", ".join(
         f"{quote_ident(f.name)}::{_SQL_TYPES[f.type]} as {quote_ident(f.name)}"
         if f.type in _SQL_TYPES
         else quote_ident(f.name)
         for f in SCHEMA
-        if f.name != "receipt_month"
+        if f.name not in derived
     )
     rows = rows.select(
-        f"{sql_literal(ctx.slot.partition_key)} as receipt_month, {typed}, _source_row_number"
+        f"strftime(received_at, '%Y-%m') as receipt_month, {typed}, "
+        f"{sql_literal(ctx.slot.partition_key)} as first_export_month, _source_row_number"
     )
     return ReadResult(rows, rejects_of(ctx.con, units), rows_read, warnings)
+
+
+def _slot_of(m: re.Match[str]) -> FileSlot:
+    """The receipt month, for a re-extraction too (a time in the name, kept in
+    ``detail``): files of mutable records do not restate each other whole, the loader
+    merges them dossier by dossier, so the month stays one slot."""
+    slot = month_slot(int(m["year"]), int(m["month"]))
+    if not m["stamp"]:
+        return slot
+    stamp = dt.datetime.strptime(m["stamp"], FILE_STAMP)  # ValueError: not our name
+    return dataclasses.replace(slot, detail={"extracted_at": stamp.isoformat(sep=" ")})
+
+
+def extraction_stamp(slot: FileSlot) -> dt.datetime | None:
+    """The extraction time a file name states (``ho_so_<YYYY-MM>_<YYYYMMDDTHHMM>``)."""
+    value = slot.detail.get("extracted_at")
+    return dt.datetime.fromisoformat(value) if value else None
 
 
 SPEC = SourceSpec(
     name="procedures",
     description=(
         "Dossiers received at the city's, districts' and communes' one-stop desks, one row "
-        "per dossier, from the monthly CSV export or the case system's API (JSON lines)."
+        "per dossier in its latest extracted state, from the monthly CSV export or the case "
+        "system's API (JSON lines)."
     ),
     group="procedures",
-    file_pattern=re.compile(r"ho_so_(?P<year>\d{4})-(?P<month>\d{2})\.(?:csv|jsonl)"),
+    file_pattern=re.compile(
+        r"ho_so_(?P<year>\d{4})-(?P<month>\d{2})(?:_(?P<stamp>\d{8}T\d{4}))?\.(?:csv|jsonl)"
+    ),
     file_example="ho_so_2024-01.csv",
     partitioning="month",
     cadence="monthly",
-    slot_of=lambda m: month_slot(int(m["year"]), int(m["month"])),
+    slot_of=_slot_of,
     reader=read,
     schema=SCHEMA,
     natural_key=("dossier_id",),

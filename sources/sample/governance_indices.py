@@ -4,8 +4,14 @@ district PAR index, as the publishers' downloadable tables.
 Format: UTF-8 (no byte-order mark), ``,`` delimiter, ``.`` decimal mark, LF line ends,
 one header row, a quoted field only where the text holds a comma.
 
-``governance_indices/chi_so_cap_tinh_YYYY.csv`` (2021 .. 2024), one row per (index,
-province), 4 x 63 rows, ordered by index, rank, province code:
+An index scores a year and is published the year after (by mid-year): as of the
+sample's last month (``LAST_MONTH``, 2026-11) the indices of 2021 .. 2025 are out and
+nothing scores 2026 yet.
+
+``governance_indices/chi_so_cap_tinh_YYYY.csv`` (2021 .. 2025), one row per (index,
+province), ordered by index, rank, province code: 4 x 63 rows to 2024, 4 x 34 rows from
+2025 (the provinces merged on 2025-07-01; the 34 are the current units of the
+``vietnamadminunits`` data, Hà Nội still ``01``):
 
 ``chi_so``
     ``PAR_INDEX`` (Ministry of Home Affairs), ``SIPAS`` (satisfaction, percent),
@@ -18,15 +24,22 @@ province), 4 x 63 rows, ordered by index, rank, province code:
     province name as in the ``vietnamadminunits`` data (``Thành phố Hà Nội``).
 ``diem``
     score with the publisher's fixed decimals (2, PAPI 4); EMPTY for PCI ranks beyond 30
-    from 2023, when VCCI publishes the scores of the top 30 only. Empty is not 0.
+    from 2023, when VCCI publishes the scores of the top 30 only (kept for the 34 from
+    2025). Empty is not 0.
 ``xep_hang``
-    rank of the 63: rank r means r - 1 provinces scored strictly higher; ties share a
-    rank and the next rank skips. Always given, also where ``diem`` is empty.
+    rank: rank r means r - 1 provinces scored strictly higher; ties share a rank and
+    the next rank skips. Always given, also where ``diem`` is empty.
 ``so_don_vi_xep_hang``
-    number of provinces ranked (63).
+    number of provinces ranked: 63, 34 from 2025.
+``nguon`` (2025 on)
+    where the values come from. No 2025 value is in the reference figures yet, so the
+    whole 2025 table is synthetic and every row says so: ``tổng hợp (số liệu mẫu)``
+    (compiled, sample figures).
 
 ``governance_indices/par_index_quan_huyen_YYYY.csv`` (2021 .. 2024), the city's own
-PAR index of its 30 district-level units, 30 rows ordered by rank, code:
+PAR index of its 30 district-level units, 30 rows ordered by rank, code. There is no
+2025 table: the district level ended on 2025-06-30 (the 2024 scores were the last, given
+early in 2025), and the city has not published a commune-level index in this format.
 
 ``ma_quan_huyen``
     3-digit district code, text (``002`` Hoàn Kiếm); codes are not contiguous.
@@ -47,6 +60,7 @@ standing persistent from year to year.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
@@ -55,16 +69,24 @@ from pathlib import Path
 
 import numpy as np
 
-from sources.admin_units import build_admin_units, legacy_provinces
-from sources.sample import CalibrationError
+from sources.admin_units import build_admin_units
+from sources.governance_indices import LAST_DISTRICT_YEAR, MERGER_YEAR, provinces_of_year
+from sources.sample import FIRST_MONTH, LAST_MONTH, CalibrationError
 
 log = logging.getLogger(__name__)
 
 SOURCE = "governance_indices"
 STREAM = 5
-YEARS = (2021, 2022, 2023, 2024)
+PUBLISHED_BY_MONTH = 6  # an index of year Y is out by June of Y + 1
+YEARS = tuple(
+    year
+    for year in range(FIRST_MONTH[0], LAST_MONTH[0])
+    if (year + 1, PUBLISHED_BY_MONTH) <= LAST_MONTH
+)
+DISTRICT_YEARS = tuple(year for year in YEARS if year <= LAST_DISTRICT_YEAR)
 HANOI = "01"
-N_PROVINCES = 63
+N_PROVINCES = {"legacy": 63, "merged": 34}  # before / from the 2025-07-01 merger
+SYNTHETIC_NOTE = "tổng hợp (số liệu mẫu)"  # nguon of every row from 2025 on
 PCI_TOP_PUBLISHED = 30  # from 2023 VCCI publishes the top-30 scores only
 PCI_TOP_ONLY_FROM = 2023
 
@@ -77,6 +99,7 @@ PROVINCE_COLUMNS = (
     "xep_hang",
     "so_don_vi_xep_hang",
 )
+PROVINCE_COLUMNS_FROM_2025 = (*PROVINCE_COLUMNS, "nguon")
 DISTRICT_COLUMNS = ("ma_quan_huyen", "ten_don_vi", "diem", "xep_hang")
 
 
@@ -95,20 +118,20 @@ class IndexSpec:
 
 INDICES = {
     "PAR_INDEX": IndexSpec(
-        2, 72.0, 95.0, {2021: 84.0, 2022: 84.6, 2023: 85.6, 2024: 87.0}, 3.0,
-        {2021: (88.9, 0.6), 2022: (89.8, 0.6)},
+        2, 72.0, 95.0, {2021: 84.0, 2022: 84.6, 2023: 85.6, 2024: 87.0, 2025: 88.0}, 3.0,
+        {2021: (88.9, 0.6), 2022: (89.8, 0.6), 2025: (92.9, 0.6)},
     ),
     "SIPAS": IndexSpec(
-        2, 70.0, 95.0, {2021: 80.0, 2022: 80.3, 2023: 82.8, 2024: 85.0}, 2.5,
-        {2021: (79.5, 0.8)},
+        2, 70.0, 95.0, {2021: 80.0, 2022: 80.3, 2023: 82.8, 2024: 85.0, 2025: 86.0}, 2.5,
+        {2021: (79.5, 0.8), 2025: (87.2, 0.8)},
     ),
     "PAPI": IndexSpec(
-        4, 36.0, 50.0, {2021: 42.6, 2022: 43.3, 2023: 43.6, 2024: 44.1}, 1.5,
-        {2021: (42.9, 0.5)},
+        4, 36.0, 50.0, {2021: 42.6, 2022: 43.3, 2023: 43.6, 2024: 44.1, 2025: 44.3}, 1.5,
+        {2021: (42.9, 0.5), 2025: (44.0, 0.5)},
     ),
     "PCI": IndexSpec(
-        2, 55.0, 75.0, {2021: 64.0, 2022: 65.0, 2023: 66.3, 2024: 67.4}, 2.5,
-        {2021: (66.0, 0.5), 2022: (66.5, 0.5)},
+        2, 55.0, 75.0, {2021: 64.0, 2022: 65.0, 2023: 66.3, 2024: 67.4, 2025: 68.2}, 2.5,
+        {2021: (66.0, 0.5), 2022: (66.5, 0.5), 2025: (68.9, 0.5)},
     ),
 }  # fmt: skip
 
@@ -145,11 +168,15 @@ def ranks(scores: list[int]) -> list[int]:
     return [first[s] for s in scores]
 
 
-def _provinces() -> list[tuple[str, str]]:
-    """(code, name) of the 63 provinces before 2025, read from the package's data file."""
-    rows = legacy_provinces()
-    if len(rows) != N_PROVINCES or len({code for code, _ in rows}) != N_PROVINCES:
-        raise CalibrationError(f"expected {N_PROVINCES} provinces in dataset.db, got {len(rows)}")
+def _provinces(era: str, year: int) -> list[tuple[str, str]]:
+    """(code, name) of the provinces an index of ``year`` ranks (63, or 34 from 2025),
+    read from the package's data file."""
+    rows = provinces_of_year(year)
+    expected = N_PROVINCES[era]
+    if len(rows) != expected or len({code for code, _ in rows}) != expected:
+        raise CalibrationError(f"expected {expected} provinces in dataset.db, got {len(rows)}")
+    if HANOI not in dict(rows):
+        raise CalibrationError(f"Hà Nội ({HANOI}) is not among the provinces of {year}")
     return rows
 
 
@@ -208,12 +235,19 @@ def _index_year(
     return scores
 
 
-def _province_rows(rng: np.random.Generator, provinces: list[tuple[str, str]]) -> list[list]:
+def _province_rows(
+    rng: np.random.Generator, provinces: list[tuple[str, str]], years: tuple[int, ...]
+) -> list[list]:
+    """Rows of the province tables of ``years``, all ranking the same ``provinces``; from
+    2025 each row ends with the ``nguon`` note."""
     codes = [c for c, _ in provinces]
     names = dict(provinces)
     standing = {index: rng.normal(0, 1, len(codes) - 1) for index in INDICES}
     rows = []
-    for year in YEARS:
+    for year in years:
+        missing = [index for index, spec in INDICES.items() if year not in spec.mean]
+        if missing:
+            raise CalibrationError(f"no score law for {', '.join(missing)} in {year}")
         for index, spec in INDICES.items():
             latent = 0.8 * standing[index] + 0.6 * rng.normal(0, 1, len(codes) - 1)
             scores = _index_year(rng, index, year, latent, codes)
@@ -225,7 +259,8 @@ def _province_rows(rng: np.random.Generator, provinces: list[tuple[str, str]]) -
                     and rank_of[code] > PCI_TOP_PUBLISHED
                 )
                 diem = "" if hidden else _text(scores[code], spec.decimals)
-                rows.append([index, year, code, names[code], diem, rank_of[code], N_PROVINCES])
+                row = [index, year, code, names[code], diem, rank_of[code], len(codes)]
+                rows.append([*row, SYNTHETIC_NOTE] if year >= MERGER_YEAR else row)
     return rows
 
 
@@ -257,7 +292,7 @@ def _district_scores(rng: np.random.Generator, codes: list[str]) -> dict[int, di
     d = DISTRICT_DECIMALS
     standing = rng.normal(0, 1, len(codes))
     out: dict[int, dict[str, int]] = {}
-    for year in YEARS:
+    for year in DISTRICT_YEARS:
         latent = dict(zip(codes, 0.7 * standing + 0.7 * rng.normal(0, 1, len(codes)), strict=True))
         if year == 2022:
             first = DISTRICT_FIRST_2022
@@ -329,8 +364,30 @@ def _check(province_rows: list[list], district_rows: dict[int, list[list]]) -> N
         expected = (_text(ticks, DISTRICT_DECIMALS), DISTRICT_RANKS_2023[code])
         if by_code[2023][code] != expected:
             problems.append(f"2023 district {code}: {by_code[2023][code]} != {expected}")
+    problems += _check_eras(province_rows, district_rows)
     if problems:
         raise CalibrationError("governance-index sample misses its targets: " + "; ".join(problems))
+
+
+def _check_eras(province_rows: list[list], district_rows: dict[int, list[list]]) -> list[str]:
+    """Tables of 63 provinces before 2025 and of 34 from 2025 (every row of which says it
+    is synthetic); no district table after the district level ended."""
+    problems = []
+    groups: dict[tuple[str, int], list[list]] = {}
+    for r in province_rows:
+        groups.setdefault((r[0], r[1]), []).append(r)
+    for (index, year), rows in groups.items():
+        expected = N_PROVINCES["merged" if year >= MERGER_YEAR else "legacy"]
+        if len(rows) != expected or {r[6] for r in rows} != {expected}:
+            problems.append(f"{index} {year}: {len(rows)} rows, out of { ({r[6] for r in rows}) }")
+        if max(r[5] for r in rows) > expected:
+            problems.append(f"{index} {year}: a rank beyond {expected}")
+        notes = {r[7] if len(r) > 7 else None for r in rows}
+        if notes != ({SYNTHETIC_NOTE} if year >= MERGER_YEAR else {None}):
+            problems.append(f"{index} {year}: nguon {notes}")
+    if set(district_rows) != set(DISTRICT_YEARS) or max(district_rows) > LAST_DISTRICT_YEAR:
+        problems.append(f"district tables for {sorted(district_rows)}")
+    return problems
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[list]) -> Path:
@@ -347,22 +404,30 @@ def write(out_dir: Path, seed: int, scale: float = 1.0) -> list[Path]:
     """Write the yearly province and district index tables under
     ``out_dir/governance_indices``; ``scale`` does not apply (the units are fixed)."""
     rng = np.random.default_rng([seed, STREAM])
-    provinces = _provinces()
+    legacy_years = tuple(year for year in YEARS if year < MERGER_YEAR)
+    merged_years = tuple(year for year in YEARS if year >= MERGER_YEAR)
+    last_district_day = dt.date(LAST_DISTRICT_YEAR, 12, 31)
     districts = [
         (u["gso_code"], u["name_vi"])
         for u in build_admin_units().to_pylist()
         if u["level"] == "district"
+        and u["valid_from"] <= last_district_day
+        and (u["valid_to"] is None or u["valid_to"] >= last_district_day)
     ]
     if len(districts) != 30:
         raise CalibrationError(f"expected 30 district-level units, got {len(districts)}")
-    province_rows = _province_rows(rng, provinces)
+    province_rows = _province_rows(rng, _provinces("legacy", legacy_years[0]), legacy_years)
     district_rows = _district_rows(rng, districts)
+    # The merged era draws after the districts: the earlier tables keep their bytes.
+    if merged_years:
+        merged = _provinces("merged", merged_years[0])
+        province_rows += _province_rows(rng, merged, merged_years)
     _check(province_rows, district_rows)
     folder = out_dir / SOURCE
     paths = [
         _write_csv(
             folder / f"chi_so_cap_tinh_{year}.csv",
-            PROVINCE_COLUMNS,
+            PROVINCE_COLUMNS_FROM_2025 if year >= MERGER_YEAR else PROVINCE_COLUMNS,
             [r for r in province_rows if r[1] == year],
         )
         for year in YEARS

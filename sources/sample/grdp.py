@@ -3,7 +3,9 @@
 Format (what the office publishes): ``grdp/grdp_<release>.xlsx`` where ``<release>``
 is the publication month ``YYYY-MM``: the Q1 estimate in March, the 6-month estimate
 in June, the 9-month estimate in September and the whole-year estimate in January of
-the next year (2021-03 .. 2025-01, 16 files). Each workbook has two sheets,
+the next year: every release published by the sample's last month (``LAST_MONTH``),
+2021-03 .. 2026-09, 23 files (the whole-year release of 2026 is not out before
+2027-01). Each workbook has two sheets,
 ``Giá hiện hành`` (current prices) and ``Giá so sánh 2010`` (constant 2010 prices),
 laid out as:
 
@@ -20,7 +22,23 @@ laid out as:
 Figures are cumulative from January. Every release restates the previous year's
 figures (as revised); the whole-year release published in January revises the
 quarters of the year it closes. Growth is y/y at constant prices; structure is shares
-at current prices. Published figures G1..G16 are calibrated in exactly.
+at current prices. Published figures G1..G16 (``published_figures.csv``) and G17..G34
+(``published_figures_2025.csv``) are calibrated in exactly. A figure's vintage
+``<YYYY-MM> estimate`` names the first release published in or after that month: the
+``2025-12 estimate`` is the whole-year release ``grdp_2026-01.xlsx``, as the
+``2025-01 estimate`` of 2024 is ``grdp_2025-01.xlsx``.
+
+2025 (G17..G34): the 9-month release of 2025-09 first publishes Q3 at +8.2 % (G23) and
+nine months at +7.92 % (G22); the whole-year release of 2026-01 revises Q1..Q3 and
+states Q1 +7.41, Q2 +8.13, Q3 +8.85, Q4 +8.15 and the year +8.16 %, with the sector
+growths and current-price shares of the file. Five total growths (four quarters and
+the year) over four quarters are one constraint too many: they hold together only for
+the 2024 quarter weights they imply, and the four sector growths only for the 2024
+sector weights they imply. No published figure pins how 2024's second half splits into
+Q3 and Q4, nor 2024's sector mix (G9 and G10 are totals), so those are set to the
+weights the 2025 figures imply (services gain share on the rest in both halves of 2024).
+Quarters x sectors are then balanced by iterative proportional fitting. 2026 (Q1, 6
+and 9 months) is synthetic: no 2026 figure is published yet.
 """
 
 from __future__ import annotations
@@ -34,13 +52,12 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from sources.sample import CalibrationError
+from sources.sample import FIRST_MONTH, LAST_MONTH, CalibrationError
 from sources.sample._xlsx import save_reproducibly
 
 log = logging.getLogger(__name__)
 
 STREAM = 3
-YEARS = (2021, 2022, 2023, 2024)
 SECTORS = (
     ("NLTS", "Nông, lâm nghiệp và thủy sản"),
     ("CNXD", "Công nghiệp và xây dựng"),
@@ -62,6 +79,21 @@ H1_2024_FIRST_SECTOR_GROWTH = {"DV": 6.55, "CNXD": 5.37, "NLTS": 2.94, "THUE": 4
 H1_2024_REVISED_GROWTH = 6.13  # G9, revised in the 2025-01 release
 YEAR_GROWTH = {2021: 2.92, 2023: 6.27, 2024: 6.52}  # G12, G11, G10
 SHARES_2022 = {"DV": 63.22, "CNXD": 24.04, "NLTS": 2.08, "THUE": 10.66}  # G13..G16
+# published_figures_2025.csv: the whole-year release of 2026-01 ...
+YEAR_2025_GROWTH = 8.16  # G17
+QUARTER_2025_GROWTH = (7.41, 8.13, 8.85, 8.15)  # G18..G21, discrete quarters
+SECTOR_2025_GROWTH = {"NLTS": 3.55, "CNXD": 7.46, "DV": 8.83, "THUE": 6.04}  # G24..G27
+SHARES_2025 = {"NLTS": 1.86, "CNXD": 22.25, "DV": 66.44, "THUE": 9.45}  # G28..G31
+# ... and the 9-month release of 2025-09, as first published.
+NINE_MONTHS_2025_FIRST_GROWTH = 7.92  # G22
+Q3_2025_FIRST_GROWTH = 8.2  # G23 (revised to 8.85 in 2026-01: G20)
+NINE_MONTHS_2025_FIRST_SECTOR_GROWTH = {"DV": 8.74, "CNXD": 7.03, "NLTS": 3.43}  # G32..G34
+# H1 2023 levels (constant prices, bn VND) around which the sectors other than services
+# are drawn; services follow from G2 and G5..G8.
+H1_2023_OTHER_SECTORS = {"NLTS": 6_000.0, "CNXD": 80_000.0, "THUE": 28_000.0}
+# Years after 2025: sector growth means (%) of the synthetic levels.
+LATER_SECTOR_GROWTH = {"NLTS": 3.2, "CNXD": 7.8, "DV": 8.6, "THUE": 6.5}
+PRICE_DRIFT = {"NLTS": 1.045, "CNXD": 1.028, "DV": 1.034, "THUE": 1.030}  # deflators a year
 
 
 @dataclass(frozen=True)
@@ -81,7 +113,20 @@ class Release:
         return PERIODS[: PERIODS.index(self.period) + 1]
 
 
-RELEASES = tuple(Release(year, period) for year in YEARS for period in PERIODS)
+def _releases() -> tuple[Release, ...]:
+    """Every release published within FIRST_MONTH..LAST_MONTH, oldest first."""
+    first = f"{FIRST_MONTH[0]}-{FIRST_MONTH[1]:02d}"
+    last = f"{LAST_MONTH[0]}-{LAST_MONTH[1]:02d}"
+    candidates = (
+        Release(year, period)
+        for year in range(FIRST_MONTH[0], LAST_MONTH[0] + 1)
+        for period in PERIODS
+    )
+    return tuple(r for r in candidates if first <= r.release_id <= last)
+
+
+RELEASES = _releases()
+YEARS = tuple(sorted({r.year for r in RELEASES}))  # reference years of the releases
 
 
 def _round1(value: float) -> float:
@@ -103,9 +148,8 @@ def _final_constant(rng: np.random.Generator) -> Quarterly:
     S = sum_{s != DV} L_s (G - g_s) / (g_DV - G) for the sectors to add up.
     """
     h1_2023 = {
-        "NLTS": 6_400.0 * (1 + rng.uniform(-0.03, 0.03)),
-        "CNXD": 71_000.0 * (1 + rng.uniform(-0.03, 0.03)),
-        "THUE": 31_000.0 * (1 + rng.uniform(-0.03, 0.03)),
+        code: level * (1 + rng.uniform(-0.03, 0.03))
+        for code, level in H1_2023_OTHER_SECTORS.items()
     }
     target = H1_2024_FIRST_GROWTH
     growth = H1_2024_FIRST_SECTOR_GROWTH
@@ -139,7 +183,8 @@ def _final_constant(rng: np.random.Generator) -> Quarterly:
         )
         for code in SECTOR_CODES
     }
-    _fill_second_half(final, 2024, YEAR_GROWTH[2024])
+    _fill_second_half_2024(final)
+    final[2025] = _final_2025(final[2024])
     return final
 
 
@@ -155,10 +200,117 @@ def _fill_second_half(levels: Quarterly, year: int, year_growth: float) -> None:
         levels[year][code][2:] = prev[code][2:] * factor
 
 
+def _quarter_totals(levels: dict[str, np.ndarray]) -> np.ndarray:
+    return sum(levels[code] for code in SECTOR_CODES)
+
+
+def _balance(seed: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``seed`` (sectors x quarters) scaled until its rows sum to ``rows`` and its columns
+    to ``columns`` (iterative proportional fitting; both must have the same total)."""
+    if not np.isclose(rows.sum(), columns.sum(), rtol=1e-12):
+        raise CalibrationError(
+            f"GRDP sample: sector totals {rows.sum():.3f} != quarter totals {columns.sum():.3f}"
+        )
+    x = seed.astype(float).copy()
+    for _ in range(1_000):
+        x *= (rows / x.sum(axis=1))[:, None]
+        x *= (columns / x.sum(axis=0))[None, :]
+        if np.allclose(x.sum(axis=1), rows, rtol=1e-13, atol=1e-7):
+            return x
+    raise CalibrationError("GRDP sample: sector and quarter totals cannot be balanced")
+
+
+def _fill_second_half_2024(levels: Quarterly) -> None:
+    """Q3 and Q4 of 2024, and 2024's sector mix: the year grows by G10 on 2023 and its
+    quarter and sector weights are those the 2025 figures imply (G18..G21 average to G17
+    weighted by 2024's quarters; G24..G27 average to G17 weighted by 2024's sectors). No
+    published figure pins how 2024 splits into quarters after H1, or into sectors (G9
+    and G10 are totals): services gain the same share on the rest in both halves."""
+    prev, cur = levels[2023], levels[2024]
+    year_total = _quarter_totals(prev).sum() * (1 + YEAR_GROWTH[2024] / 100)
+    h1 = _quarter_totals(cur)[:2]
+    h2 = year_total - h1.sum()
+    g = QUARTER_2025_GROWTH
+    # year_total * G17 = sum of quarter levels x their growths, with q3 + q4 = h2.
+    q3 = (year_total * YEAR_2025_GROWTH - h1[0] * g[0] - h1[1] * g[1] - h2 * g[3]) / (g[2] - g[3])
+    q4 = h2 - q3
+    if not 0.85 <= q4 / q3 <= 1.25:
+        raise CalibrationError(f"GRDP sample: 2024 Q4/Q3 = {q4 / q3:.3f} is implausible")
+    # Half-year sector levels before the tilt: H1 as set, H2 as 2023's second half.
+    halves = {code: np.array([cur[code][:2].sum(), prev[code][2:].sum()]) for code in SECTOR_CODES}
+    h2_before = sum(halves[code][1] for code in SECTOR_CODES)
+    for code in SECTOR_CODES:
+        halves[code][1] *= h2 / h2_before
+    # Services times (1 + t) in each half, the rest scaled to keep the half's total:
+    # each sector's year level is linear in t, so is sum_k level_k x (g_k - G17).
+    excess = {code: SECTOR_2025_GROWTH[code] - YEAR_2025_GROWTH for code in SECTOR_CODES}
+    others = [code for code in SECTOR_CODES if code != "DV"]
+    services = halves["DV"]
+    rest = sum(halves[code] for code in others)
+    # level_k(t) = halves_k + t * slope_k (per half), slope_DV = services,
+    # slope_other = -halves_other * services / rest.
+    at_zero = sum(halves[code].sum() * excess[code] for code in SECTOR_CODES)
+    slope = (services.sum() * excess["DV"]) - sum(
+        (halves[code] * services / rest).sum() * excess[code] for code in others
+    )
+    t = -at_zero / slope
+    if not -0.05 <= t <= 0.05:
+        raise CalibrationError(f"GRDP sample: 2024 services tilt {t:+.3f} is implausible")
+    for code in SECTOR_CODES:
+        if code == "DV":
+            halves[code] = services * (1 + t)
+        else:
+            halves[code] = halves[code] * (1 - t * services / rest)
+    for code in SECTOR_CODES:
+        cur[code][:2] *= halves[code][0] / cur[code][:2].sum()
+    seed = np.array([prev[code][2:] for code in SECTOR_CODES])
+    rows = np.array([halves[code][1] for code in SECTOR_CODES])
+    balanced = _balance(seed, rows, np.array([q3, q4]))
+    for k, code in enumerate(SECTOR_CODES):
+        cur[code][2:] = balanced[k]
+
+
+def _final_2025(prev: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """2025 as the whole-year release of 2026-01 states it: quarters by G18..G21, sectors
+    by G24..G27 (consistent with G17 through 2024's weights)."""
+    growth = np.array([SECTOR_2025_GROWTH[code] for code in SECTOR_CODES])
+    rows = np.array([prev[code].sum() for code in SECTOR_CODES]) * (1 + growth / 100)
+    columns = _quarter_totals(prev) * (1 + np.array(QUARTER_2025_GROWTH) / 100)
+    seed = np.array([prev[code] for code in SECTOR_CODES]) * (1 + growth / 100)[:, None]
+    balanced = _balance(seed, rows, columns)
+    return {code: balanced[k] for k, code in enumerate(SECTOR_CODES)}
+
+
+def _first_2025(final: Quarterly) -> dict[str, np.ndarray]:
+    """2025 Q1..Q3 as the in-year releases (2025-03, -06, -09) first publish them: nine
+    months +7.92 % (G22), Q3 +8.2 % (G23), three sectors' nine months by G32..G34 and
+    taxes less subsidies what is left. Q4 is not published in-year (kept from final)."""
+    prev, later = final[2024], final[2025]
+    base = _quarter_totals(prev)
+    nine_months = base[:3].sum() * (1 + NINE_MONTHS_2025_FIRST_GROWTH / 100)
+    q3 = base[2] * (1 + Q3_2025_FIRST_GROWTH / 100)
+    h1 = nine_months - q3
+    revised = _quarter_totals(later)
+    q1 = h1 * revised[0] / revised[:2].sum()
+    rows = {
+        code: prev[code][:3].sum() * (1 + growth / 100)
+        for code, growth in NINE_MONTHS_2025_FIRST_SECTOR_GROWTH.items()
+    }
+    rows["THUE"] = nine_months - sum(rows.values())
+    taxes_growth = rows["THUE"] / prev["THUE"][:3].sum() * 100 - 100
+    if not 0 <= taxes_growth <= 15:
+        raise CalibrationError(f"GRDP sample: 9M 2025 taxes growth {taxes_growth:.2f} %")
+    seed = np.array([later[code][:3] for code in SECTOR_CODES])
+    balanced = _balance(
+        seed, np.array([rows[code] for code in SECTOR_CODES]), np.array([q1, h1 - q1, q3])
+    )
+    return {code: np.array([*balanced[k], later[code][3]]) for k, code in enumerate(SECTOR_CODES)}
+
+
 def _first_estimates(final: Quarterly, rng: np.random.Generator) -> Quarterly:
     """Levels as first published during the year, before the January revision."""
     estimates: Quarterly = {}
-    for year in YEARS:
+    for year in (y for y in YEARS if y < 2025):
         estimates[year] = {
             code: final[year][code] * (1 + rng.normal(0, 0.003, size=4)) for code in SECTOR_CODES
         }
@@ -180,11 +332,41 @@ def _deflators(final: Quarterly, rng: np.random.Generator) -> dict[int, dict[str
         code: total_current_2022 * SHARES_2022[code] / 100 / final[2022][code].sum()
         for code in SECTOR_CODES
     }
-    drift = {"NLTS": 1.045, "CNXD": 1.028, "DV": 1.034, "THUE": 1.030}
     return {
-        year: {code: base[code] * drift[code] ** (year - 2022) for code in SECTOR_CODES}
-        for year in (2020, *YEARS)
+        year: {code: base[code] * PRICE_DRIFT[code] ** (year - 2022) for code in SECTOR_CODES}
+        for year in range(2020, 2025)
     }
+
+
+def _extend_from_2025(
+    final: Quarterly,
+    estimates: Quarterly,
+    deflators: dict[int, dict[str, float]],
+    rng: np.random.Generator,
+) -> None:
+    """2025's first estimates and deflators (the shares G28..G31), then the synthetic
+    years after 2025 (in-year estimates, and final levels once a year closes)."""
+    estimates[2025] = _first_2025(final)
+    if abs(sum(SHARES_2025.values()) - 100) > 1e-9:
+        raise CalibrationError("GRDP sample: the 2025 shares do not add up to 100")
+    natural = {code: deflators[2024][code] * PRICE_DRIFT[code] for code in SECTOR_CODES}
+    total_current = sum(final[2025][code].sum() * natural[code] for code in SECTOR_CODES)
+    deflators[2025] = {
+        code: total_current * SHARES_2025[code] / 100 / final[2025][code].sum()
+        for code in SECTOR_CODES
+    }
+    for year in (y for y in YEARS if y > 2025):
+        final[year] = {
+            code: final[year - 1][code]
+            * (1 + rng.normal(LATER_SECTOR_GROWTH[code], 0.4, size=4) / 100)
+            for code in SECTOR_CODES
+        }
+        estimates[year] = {
+            code: final[year][code] * (1 + rng.normal(0, 0.003, size=4)) for code in SECTOR_CODES
+        }
+        deflators[year] = {
+            code: deflators[year - 1][code] * PRICE_DRIFT[code] for code in SECTOR_CODES
+        }
 
 
 def _cumulative(quarters: np.ndarray, period: str) -> float:
@@ -225,6 +407,40 @@ def _growth(values: dict, year: int, period: str, code: str = "TONG") -> float:
     )
 
 
+def _quarter_growth(values: dict, year: int, quarter: int, code: str = "TONG") -> float:
+    """Y/y growth of the discrete quarter (Q1, 6M - Q1, 9M - 6M, 12M - 9M)."""
+
+    def level(y: int) -> float:
+        cumulative = values[("constant_2010", y, PERIODS[quarter - 1], code)]
+        before = values[("constant_2010", y, PERIODS[quarter - 2], code)] if quarter > 1 else 0
+        return cumulative - before
+
+    return level(year) / level(year - 1) * 100 - 100
+
+
+def _share(values: dict, year: int, period: str, code: str) -> float:
+    return values[("current", year, period, code)] / values[("current", year, period, "TONG")] * 100
+
+
+def _checks_2025(tables: dict[str, dict]) -> list[tuple[str, float, float]]:
+    """(figure, value from the rounded file values, target) of G17..G34."""
+    year_end, nine_months = tables["2026-01"], tables["2025-09"]
+    checks = [
+        ("G17", _growth(year_end, 2025, "12M"), YEAR_2025_GROWTH),
+        ("G22", _growth(nine_months, 2025, "9M"), NINE_MONTHS_2025_FIRST_GROWTH),
+        ("G23", _quarter_growth(nine_months, 2025, 3), Q3_2025_FIRST_GROWTH),
+    ]
+    for quarter, target in enumerate(QUARTER_2025_GROWTH, start=1):
+        checks.append((f"G18-21 Q{quarter}", _quarter_growth(year_end, 2025, quarter), target))
+    for code, target in SECTOR_2025_GROWTH.items():
+        checks.append((f"G24-27 {code}", _growth(year_end, 2025, "12M", code), target))
+    for code, target in SHARES_2025.items():
+        checks.append((f"G28-31 {code}", _share(year_end, 2025, "12M", code), target))
+    for code, target in NINE_MONTHS_2025_FIRST_SECTOR_GROWTH.items():
+        checks.append((f"G32-34 {code}", _growth(nine_months, 2025, "9M", code), target))
+    return checks
+
+
 def _check_calibration(tables: dict[str, dict]) -> None:
     """Raise if any calibrated published figure is not met by the rounded file values."""
     checks: list[tuple[str, float, float]] = [
@@ -244,12 +460,9 @@ def _check_calibration(tables: dict[str, dict]) -> None:
     checks.append(("G4", q2[1] / q2[0] * 100 - 100, Q2_2024_FIRST_GROWTH))
     for code, target in H1_2024_FIRST_SECTOR_GROWTH.items():
         checks.append((f"G5-8 {code}", _growth(t, 2024, "6M", code), target))
-    shares = tables["2023-01"]
     for code, target in SHARES_2022.items():
-        share = (
-            shares[("current", 2022, "12M", code)] / shares[("current", 2022, "12M", "TONG")] * 100
-        )
-        checks.append((f"G13-16 {code}", share, target))
+        checks.append((f"G13-16 {code}", _share(tables["2023-01"], 2022, "12M", code), target))
+    checks += _checks_2025(tables)
     missed = [
         f"{name}: {value:.4f} != {target}"
         for name, value, target in checks
@@ -321,11 +534,13 @@ def _write_workbook(path: Path, release: Release, values: dict) -> Path:
 
 
 def write(out_dir: Path, seed: int, scale: float = 1.0) -> list[Path]:
-    """Write the 16 GRDP release workbooks under ``out_dir/grdp``; ``scale`` does not apply."""
+    """Write the GRDP release workbooks (``RELEASES``) under ``out_dir/grdp``; ``scale``
+    does not apply."""
     rng = np.random.default_rng([seed, STREAM])
     final = _final_constant(rng)
     estimates = _first_estimates(final, rng)
     deflators = _deflators(final, rng)
+    _extend_from_2025(final, estimates, deflators, rng)
     tables = {r.release_id: _release_table(r, final, estimates, deflators) for r in RELEASES}
     _check_calibration(tables)
     folder = out_dir / "grdp"

@@ -1,26 +1,32 @@
 """A small local JSON API over the sample dossier files, shaped like a case system's API.
 
-It serves a folder of ``ho_so_YYYY-MM.csv`` files written by
+It serves a folder of ``ho_so_YYYY-MM[_YYYYMMDDTHHMM].csv`` files written by
 :mod:`sources.sample.procedures`, so that the HTTP reader of the procedures source can
-be developed and tested against a real server:
+be developed and tested against a real server. Like a case system, it answers with the
+current state of each dossier: the latest row of the dossier (by
+``thoi_diem_trich_xuat``) across all the files.
 
 - ``GET /api/v1/months`` -> ``{"data": ["2021-01", ...]}``: the months with a file.
 - ``GET /api/v1/dossiers?month=YYYY-MM&page=N&page_size=M`` ->
   ``{"data": [...], "month": "YYYY-MM", "page": N, "page_size": M, "total": T,
-  "next_page": N + 1 or null}``. ``page`` starts at 1 (default 1); ``page_size``
-  defaults to 500 and may not exceed 1000. Records carry the CSV's field names
-  (see :mod:`sources.sample.procedures`); timestamps are ISO 8601 with the
-  ``+07:00`` offset, integer fields are JSON numbers, nulls are ``null``. Records are
-  ordered by ``ma_ho_so``, so pages are stable. A page past the end has no records.
+  "next_page": N + 1 or null, "extracted_at": "2026-12-05T08:00:00+07:00"}``: the
+  dossiers RECEIVED in that month. ``page`` starts at 1 (default 1); ``page_size``
+  defaults to 500 and may not exceed 1000. ``extracted_at`` is the time the states of
+  the page were extracted (here the newest extraction among the month's dossiers: the
+  sample's exports list every change, so every state is still current then). Records
+  carry the CSV's field names except ``thoi_diem_trich_xuat`` (see
+  :mod:`sources.sample.procedures`); timestamps are ISO 8601 with the ``+07:00`` offset,
+  integer fields are JSON numbers, nulls are ``null``. Records are ordered by
+  ``ma_ho_so``, so pages are stable. A page past the end has no records.
 - Errors are JSON ``{"error": {"status": S, "message": "..."}}``: 400 for bad
   parameters, 401 when the server has a token and the request lacks
   ``Authorization: Bearer <token>``, 404 for an unknown path or month, 405 for
   methods other than GET.
 
-Each page is read with DuckDB (``read_csv`` with explicit column types,
-``ORDER BY ma_ho_so LIMIT/OFFSET``) on an in-memory connection opened for the request,
-so only one page is ever turned into Python objects. Month totals are cached per file
-(path, size, modification time).
+A month is read once with DuckDB (``read_csv`` of every file with explicit column
+types, the latest row per dossier) into an Arrow table cached until a file of the folder
+changes (names, sizes, modification times); a page is a slice of it, so only one page is
+ever turned into Python objects.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sources.sample.procedures import COLUMNS, FILE_PREFIX, TIMESTAMP_FORMAT
 
@@ -49,7 +57,9 @@ MAX_PAGE_SIZE = 1000
 UTC_OFFSET = "+07:00"  # Asia/Ho_Chi_Minh has no daylight saving time
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_FILE = re.compile(rf"^{FILE_PREFIX}(\d{{4}}-(?:0[1-9]|1[0-2]))\.csv$")
+_FILE = re.compile(rf"^{FILE_PREFIX}(\d{{4}}-(?:0[1-9]|1[0-2]))(?:_\d{{8}}T\d{{4}})?\.csv$")
+_EXTRACTED = "thoi_diem_trich_xuat"
+_ISO = f"%Y-%m-%dT%H:%M:%S{UTC_OFFSET}"
 _DUCKDB_TYPES = {"text": "VARCHAR", "int": "INTEGER", "timestamp": "TIMESTAMP"}
 _READ_OPTIONS = (
     "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
@@ -57,14 +67,17 @@ _READ_OPTIONS = (
     "columns = {" + ", ".join(f"'{name}': '{_DUCKDB_TYPES[kind]}'" for name, kind in COLUMNS) + "}"
 )
 _SELECT = ", ".join(
-    f"strftime({name}, '%Y-%m-%dT%H:%M:%S{UTC_OFFSET}') as {name}" if kind == "timestamp" else name
+    f"strftime({name}, '{_ISO}') as {name}" if kind == "timestamp" else name
     for name, kind in COLUMNS
+    if name != _EXTRACTED
 )
-_PAGE_SQL = (
-    f"select {_SELECT} from read_csv($path, {_READ_OPTIONS}) "
-    "order by ma_ho_so limit $limit offset $offset"
-)
-_COUNT_SQL = f"select count(*) from read_csv($path, {_READ_OPTIONS})"
+_MONTH_SQL = f"""
+    select {_SELECT}, {_EXTRACTED} as _extracted_at
+    from read_csv($paths, {_READ_OPTIONS})
+    where strftime(ngay_tiep_nhan, '%Y-%m') = $month
+    qualify row_number() over (partition by ma_ho_so order by {_EXTRACTED} desc) = 1
+    order by ma_ho_so
+"""
 
 
 class ApiError(Exception):
@@ -78,53 +91,55 @@ class ApiError(Exception):
 
 @dataclass
 class _Store:
-    """The folder of monthly files and a cache of month totals."""
+    """The folder of dossier files and the months read from it."""
 
     folder: Path
-    _totals: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    _months: dict[str, tuple[tuple, pa.Table, str | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def months(self) -> list[str]:
+    def _files(self) -> list[tuple[Path, str]]:
         return sorted(
-            m.group(1) for p in self.folder.iterdir() if p.is_file() and (m := _FILE.match(p.name))
+            (p, m.group(1))
+            for p in self.folder.iterdir()
+            if p.is_file() and (m := _FILE.match(p.name))
         )
 
-    def path(self, month: str) -> Path:
-        path = self.folder / f"{FILE_PREFIX}{month}.csv"
-        if not path.is_file():
-            raise ApiError(HTTPStatus.NOT_FOUND, f"no dossiers for month {month}")
-        return path
+    def months(self) -> list[str]:
+        return sorted({month for _, month in self._files()})
 
-    def total(self, con: duckdb.DuckDBPyConnection, path: Path) -> int:
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
+    def month(self, month: str) -> tuple[pa.Table, str | None]:
+        """The month's dossiers (latest state each) and when they were extracted."""
+        files = self._files()
+        if month not in {m for _, m in files}:
+            raise ApiError(HTTPStatus.NOT_FOUND, f"no dossiers for month {month}")
+        signature = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p, _ in files)
         with self._lock:
-            if key in self._totals:
-                return self._totals[key]
-        # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open on the connection
-        total = int(con.execute(_COUNT_SQL, {"path": str(path)}).fetchall()[0][0])
-        with self._lock:
-            self._totals[key] = total
-        return total
+            cached = self._months.get(month)
+            if cached is not None and cached[0] == signature:
+                return cached[1], cached[2]
+            con = duckdb.connect(":memory:")
+            try:
+                paths = [str(p) for p, _ in files]
+                table = con.sql(
+                    _MONTH_SQL, params={"paths": paths, "month": month}
+                ).to_arrow_table()
+            except duckdb.Error as exc:
+                log.exception("reading month %s from %s failed", month, self.folder)
+                raise ApiError(
+                    HTTPStatus.INTERNAL_SERVER_ERROR, f"cannot read month {month}: {exc}"
+                ) from exc
+            finally:
+                con.close()
+            latest = pc.max(table["_extracted_at"]).as_py() if table.num_rows else None
+            extracted_at = latest.strftime(_ISO) if latest else None
+            table = table.drop_columns(["_extracted_at"])
+            self._months[month] = (signature, table, extracted_at)
+            return table, extracted_at
 
     def page(self, month: str, page: int, page_size: int) -> dict:
-        path = self.path(month)
-        con = duckdb.connect(":memory:")
-        try:
-            total = self.total(con, path)
-            cursor = con.execute(
-                _PAGE_SQL,
-                {"path": str(path), "limit": page_size, "offset": (page - 1) * page_size},
-            )
-            names = [d[0] for d in cursor.description]
-            data = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        except duckdb.Error as exc:
-            log.exception("reading %s failed", path)
-            raise ApiError(
-                HTTPStatus.INTERNAL_SERVER_ERROR, f"cannot read month {month}: {exc}"
-            ) from exc
-        finally:
-            con.close()
+        table, extracted_at = self.month(month)
+        total = table.num_rows
+        data = table.slice((page - 1) * page_size, page_size).to_pylist()
         return {
             "data": data,
             "month": month,
@@ -132,6 +147,7 @@ class _Store:
             "page_size": page_size,
             "total": total,
             "next_page": page + 1 if page * page_size < total else None,
+            "extracted_at": extracted_at,
         }
 
 

@@ -2,15 +2,19 @@
 
 Not collected by pytest (the name does not match ``test_*.py``). Run from the repo root:
 
-    .venv/bin/python tests/benchmarks/bench_ingest_procedures.py --scale 28
-    .venv/bin/python tests/benchmarks/bench_ingest_procedures.py --scale 139 --memory-limit 2GB
+    .venv/bin/python tests/benchmarks/bench_ingest_procedures.py --scale 19
+    .venv/bin/python tests/benchmarks/bench_ingest_procedures.py --scale 94 --memory-limit 2GB
+    .venv/bin/python tests/benchmarks/bench_ingest_procedures.py --scale real
 
-Generates the 48 monthly files with :func:`sources.sample.procedures.write` (scale 1.0 is
-about 1,500 dossiers a month; 28 about 2 million in all, 139 about 10 million), then
-loads each with :func:`sources.ingest.ingest_file` and prints, per month and in total,
-rows/s, the time spent inside the reader (stage = read_csv into a text table, parse,
-units) and in the framework after it (materialising ``_incoming``, duplicate keys,
-insert), the process's current RSS and its peak RSS (``resource.getrusage``).
+Generates the monthly exports and re-extractions with
+:func:`sources.sample.procedures.write` (scale 1.0 is about 1,500 dossiers a month over
+71 months; 19 about 2 million dossiers in all, 94 about 10 million, ``real`` = REAL_SCALE
+150 the city's volume, about 16 million, at which P6..P8 hold), then loads each in
+landing order with :func:`sources.ingest.ingest_file` (dossiers are merged by extraction
+time: later states replace earlier ones) and prints, per file and in total, rows/s, the
+time spent inside the reader (stage = read_csv into a text table, parse, units) and in
+the framework after it (materialising ``_incoming``, duplicate keys, the latest-state
+merge), the process's current RSS and its peak RSS (``resource.getrusage``).
 ``--format jsonl`` first converts each month to the fetcher's JSON lines format (with
 DuckDB) and loads those instead.
 """
@@ -85,7 +89,7 @@ def to_jsonl(con: duckdb.DuckDBPyConnection, csv_path: Path, out_dir: Path) -> P
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=28.0)
+    parser.add_argument("--scale", default="19", help="a number, or 'real' (REAL_SCALE)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--work-dir", type=Path, default=None, help="default: a temp dir")
     parser.add_argument("--reuse", action="store_true", help="reuse files already generated")
@@ -95,6 +99,7 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=None, help="load only the first N")
     parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     args = parser.parse_args()
+    scale = sample.REAL_SCALE if args.scale == "real" else float(args.scale)
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench-procedures-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -105,8 +110,8 @@ def main() -> int:
         files = sorted(folder.glob("ho_so_*.csv"))
         print(f"reusing {len(files)} files in {folder}")
     else:
-        files = sample.write(work / "sample", args.seed, args.scale)
-        print(f"generated {len(files)} files at scale {args.scale} in "
+        files = sample.write(work / "sample", args.seed, scale)
+        print(f"generated {len(files)} files at scale {scale} in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     files = files[: args.months] if args.months else files
     size = sum(p.stat().st_size for p in files)
@@ -141,7 +146,7 @@ def main() -> int:
     print(f"duckdb {duckdb.__version__}, memory_limit {args.memory_limit}, threads "
           f"{con.execute('select current_setting(?)', ['threads']).fetchall()[0][0]}")  # fmt: skip
     print(
-        f"{'month':8} {'rows':>9} {'secs':>6} {'rows/s':>8} {'stage':>6} {'parse':>6} "
+        f"{'file':21} {'rows':>9} {'secs':>6} {'rows/s':>8} {'stage':>6} {'parse':>6} "
         f"{'units':>6} {'ingest':>6} {'rss MB':>7} {'peak MB':>8}"
     )
     total_rows = 0
@@ -155,19 +160,22 @@ def main() -> int:
         phase = {**timings.last, "ingest": after}
         for k in sums:
             sums[k] += phase.get(k, 0.0)
-        total_rows += outcome.rows_loaded
+        total_rows += outcome.rows_read
         total_secs += secs
         print(
-            f"{path.stem[-7:]:8} {outcome.rows_loaded:9d} {secs:6.2f} "
-            f"{outcome.rows_loaded / secs:8.0f} {phase.get('stage', 0):6.2f} "
+            f"{path.stem.removeprefix('ho_so_'):21} {outcome.rows_read:9d} {secs:6.2f} "
+            f"{outcome.rows_read / secs:8.0f} {phase.get('stage', 0):6.2f} "
             f"{phase.get('parse', 0):6.2f} {phase.get('units', 0):6.2f} {after:6.2f} "
             f"{current_rss_mb():7.0f} {peak_rss_mb():8.0f}"
+            + (f"  {outcome.rows_replaced} replaced" if outcome.rows_replaced else "")
+            + (f"  {outcome.rows_kept_newer} kept newer" if outcome.rows_kept_newer else "")
             + (f"  {outcome.rows_rejected} rejected" if outcome.rows_rejected else "")
         )
     loaded = con.execute("select count(*) from raw.procedures").fetchall()[0][0]
     con.close()
     print(
-        f"total: {total_rows} rows ({loaded} in raw.procedures) in {total_secs:.1f} s = "
+        f"total: {total_rows} rows read ({loaded} dossiers in raw.procedures) in "
+        f"{total_secs:.1f} s = "
         f"{total_rows / total_secs:.0f} rows/s; peak RSS {peak_rss_mb():.0f} MB; "
         f"database {db.stat().st_size / 2**20:.0f} MB"
     )

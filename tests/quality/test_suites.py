@@ -247,6 +247,7 @@ def _progress_marts(wh: Warehouse) -> None:
         create table marts.fct_project_disbursements as
         select
             '2024-06' as period_id,
+            2024 as plan_year,
             is_city_level_project,
             100::decimal(24, 6) as plan_ttg_bn_vnd,
             120::decimal(24, 6) as plan_city_bn_vnd,
@@ -255,12 +256,14 @@ def _progress_marts(wh: Warehouse) -> None:
         from (values (true), (false), (false)) as t(is_city_level_project);
         create table marts.fct_disbursement_progress as
         select
-            admin_unit_id || '|2024-06' as disbursement_progress_id,
+            admin_unit_id || '|' || unit_scope || '|2024-06|2024' as disbursement_progress_id,
             admin_unit_id,
             admin_level,
+            unit_scope,
             '2024-06' as period_id,
             '2024-YTD06' as ytd_period_id,
             2024 as plan_year,
+            false as is_extension_month,
             date '2024-06-30' as as_of_date,
             true as is_cut_at_month_end,
             project_count,
@@ -270,8 +273,13 @@ def _progress_marts(wh: Warehouse) -> None:
             (50 * project_count)::decimal(24, 6) as disbursed_cumulative_bn_vnd,
             50.0 as disbursement_rate_ttg_plan_pct,
             41.7 as disbursement_rate_city_plan_pct
-        from (values ('01', 'city', 3), ('01-001', 'district', 1), ('01-002', 'district', 1))
-            as t(admin_unit_id, admin_level, project_count);
+        from (
+            values
+                ('01', 'city', 'city_total', 3),
+                ('01', 'city', 'city_level', 1),
+                ('01-001', 'district', 'district', 1),
+                ('01-002', 'district', 'district', 1)
+        ) as t(admin_unit_id, admin_level, unit_scope, project_count);
         """
     )
 
@@ -284,7 +292,7 @@ def test_broken_mart_rollup_identity_fails_its_whole_table_check(warehouse, gx_s
     warehouse.con.execute(
         "update marts.fct_disbursement_progress "
         "set disbursed_cumulative_bn_vnd = disbursed_cumulative_bn_vnd + 1 "
-        "where admin_unit_id = '01'"
+        "where unit_scope = 'city_total'"
     )
     result = validate(gx_session, warehouse, suite, key=None)
 

@@ -1,5 +1,6 @@
 """The HTTP fetcher against real servers on 127.0.0.1: the sample dossier API for the
-happy path, and tiny stdlib servers that fail the way real APIs do (5xx, 401, slow)."""
+happy path, and tiny stdlib servers that fail the way real APIs do (5xx, 401, slow, no
+extraction time)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,18 @@ def folder(tmp_path_factory) -> Path:
     return sample.write(tmp_path_factory.mktemp("sample"), DEFAULT_SEED, scale=0.3)[0].parent
 
 
+EXTRACTED_AT = "2022-04-05T08:00:00+07:00"
+
+
 def csv_ids(folder: Path, month: str) -> list[str]:
+    """The dossiers RECEIVED in ``month`` (its export also holds later states of earlier
+    dossiers): what the API serves for the month."""
     with (folder / f"ho_so_{month}.csv").open(encoding="utf-8-sig", newline="") as f:
-        return [row["ma_ho_so"] for row in csv.DictReader(f)]
+        return [
+            row["ma_ho_so"]
+            for row in csv.DictReader(f)
+            if row["ngay_tiep_nhan"][3:10] == f"{month[5:]}/{month[:4]}"
+        ]
 
 
 def landed(dest: Path) -> list[str]:
@@ -100,7 +110,7 @@ def scripted_server(
 def one_page(records: list[dict] = RECORDS, total: int | None = None) -> dict:
     total = len(records) if total is None else total
     return {"data": records, "month": MONTH, "page": 1, "page_size": 1000, "total": total,
-            "next_page": None}  # fmt: skip
+            "next_page": None, "extracted_at": EXTRACTED_AT}  # fmt: skip
 
 
 def test_pages_assemble_exactly_the_months_records(tmp_path, folder):
@@ -119,6 +129,8 @@ def test_pages_assemble_exactly_the_months_records(tmp_path, folder):
     first = json.loads(lines[0])
     assert first["ngay_tiep_nhan"].endswith("+07:00")
     assert isinstance(first["kenh_thuc_hien"], int)
+    stamps = {json.loads(line)["thoi_diem_trich_xuat"] for line in lines}
+    assert len(stamps) == 1 and stamps.pop().endswith("+07:00"), "each page's extracted_at"
 
 
 def test_a_500_is_retried_and_the_file_is_written(tmp_path):
@@ -132,7 +144,9 @@ def test_a_500_is_retried_and_the_file_is_written(tmp_path):
     assert len(seen) == 2
     assert all(f"month={MONTH}" in p and "page=1" in p for p in seen)
     assert result.records == 2
-    assert [json.loads(x) for x in result.path.read_text().splitlines()] == RECORDS
+    assert [json.loads(x) for x in result.path.read_text().splitlines()] == [
+        {**r, "thoi_diem_trich_xuat": EXTRACTED_AT} for r in RECORDS
+    ]
 
 
 def test_a_401_fails_at_once_naming_the_url_and_the_token_variable(tmp_path):
@@ -245,3 +259,24 @@ def test_tls_certificates_are_always_verified(tmp_path, monkeypatch):
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trusting its CA is the way in
         result = fetch_month(url, MONTH, dest, **FAST)
     assert result.records == 2 and len(seen) == 1
+
+
+@pytest.mark.parametrize("extracted_at", [None, "", "2022-04-05 08:00:00", "yesterday"])
+def test_a_page_without_its_extraction_time_writes_no_file(tmp_path, extracted_at):
+    body = {**one_page(), "extracted_at": extracted_at}
+    if extracted_at is None:
+        del body["extracted_at"]
+    dest = tmp_path / "landing"
+    with scripted_server(lambda n, q: (200, body, 0)) as (url, _):
+        with pytest.raises(FetchError, match="'extracted_at' is not an ISO 8601 time"):
+            fetch_month(url, MONTH, dest, **FAST)
+    assert landed(dest) == []
+
+
+def test_a_record_that_carries_its_own_extraction_time_keeps_it(tmp_path):
+    own = {**RECORDS[0], "thoi_diem_trich_xuat": "2022-04-06T09:30:00+07:00"}
+    dest = tmp_path / "landing"
+    with scripted_server(lambda n, q: (200, one_page([own, RECORDS[1]]), 0)) as (url, _):
+        result = fetch_month(url, MONTH, dest, **FAST)
+    stamps = [json.loads(x)["thoi_diem_trich_xuat"] for x in result.path.read_text().splitlines()]
+    assert stamps == ["2022-04-06T09:30:00+07:00", EXTRACTED_AT]

@@ -6,6 +6,7 @@ with openpyxl here, the way a publisher's mistake would look.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ import openpyxl
 import pytest
 
 from sources import budget
+from sources.admin_units import build_admin_units
 from sources.ingest import LoadOutcome, ingest_file
 from sources.sample import budget as sample_budget
 from sources.spec import SourceFileError
@@ -26,9 +28,32 @@ SEED = 2025
 CITY = "Toàn thành phố"
 AGENCIES = "Khối thành phố"
 HOAN_KIEM = "Hoàn Kiếm"
-LINES_PER_SHEET = 40
+COMMUNES = "Các xã, phường"
+CLOSED_DISTRICTS = "Cấp huyện (đến 30.6.2025)"
+LINES_PER_SHEET = 40  # to 2024; from 2025 two more (crude oil, aid and other revenue)
+LINES_FROM_2025 = 42
 SHEETS = 32  # city, city agencies, 30 districts
 FILE_2023 = "cong_khai_ngan_sach_2023_12T.xlsx"
+FILE_2025_9T = "cong_khai_ngan_sach_2025_9T.xlsx"
+FILE_2026_3T = "cong_khai_ngan_sach_2026_3T.xlsx"
+REPORTS = {
+    **{(y, p): "districts" for y in (2021, 2022, 2023, 2024) for p in ("6T", "12T")},
+    (2024, "9T"): "districts",
+    (2025, "3T"): "districts",
+    (2025, "6T"): "districts",
+    (2025, "9T"): "communes",
+    (2025, "12T"): "communes",
+    **{(2026, p): "communes" for p in ("3T", "6T", "9T")},
+}
+PERIOD_END = {"3T": (3, 31), "6T": (6, 30), "9T": (9, 30), "12T": (12, 31)}
+
+
+def _units_valid(level: str, on: dt.date) -> list[dict]:
+    return [
+        u
+        for u in build_admin_units().to_pylist()
+        if u["level"] == level and u["valid_from"] <= on <= (u["valid_to"] or dt.date.max)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +85,13 @@ def loaded(
     con.close()
 
 
-def _line(con: duckdb.DuckDBPyConnection, slot: str, sheet: str, path: str) -> dict:
+def _line(
+    con: duckdb.DuckDBPyConnection, slot: str, sheet: str, path: str, unit: str | None = None
+) -> dict:
     cur = con.execute(
-        "select * from raw.budget where _slot = ? and sheet_name = ? and line_path = ?",
-        [slot, sheet, path],
+        "select * from raw.budget where _slot = ? and sheet_name = ? and unit_name = ? "
+        "and line_path = ?",
+        [slot, sheet, unit or sheet, path],
     )
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()
@@ -74,24 +102,38 @@ def _line(con: duckdb.DuckDBPyConnection, slot: str, sheet: str, path: str) -> d
 def test_whole_sample_loads_every_sheet_and_line(
     loaded: tuple[duckdb.DuckDBPyConnection, list[LoadOutcome]],
 ) -> None:
+    """A worksheet row counts once (rows read); on the wide commune sheet it holds one
+    line of each of the 126 communes (rows loaded)."""
     con, outcomes = loaded
-    assert len(outcomes) == 8
-    for o in outcomes:
-        assert (o.status, o.rows_read, o.rows_loaded, o.rows_rejected, o.warnings) == (
-            "loaded", SHEETS * LINES_PER_SHEET, SHEETS * LINES_PER_SHEET, 0, []
-        ), o.message  # fmt: skip
-    per_sheet = con.execute(
-        "select _slot, sheet_name, count(*) from raw.budget group by _slot, sheet_name"
-    ).fetchall()
-    assert len(per_sheet) == 8 * SHEETS
-    assert {n for _, _, n in per_sheet} == {LINES_PER_SHEET}
-    assert {s for s, _, _ in per_sheet} == {
-        f"{y}-{p}" for y in (2021, 2022, 2023, 2024) for p in ("6T", "12T")
+    assert {(o.partition_key, o.slot) for o in outcomes} == {
+        (str(y), f"{y}-{p}") for y, p in REPORTS
     }
+    all_units = 0
+    for o in outcomes:
+        year, period = o.slot.split("-")
+        lines = LINES_PER_SHEET if int(year) < 2025 else LINES_FROM_2025
+        end = dt.date(int(year), *PERIOD_END[period])
+        if REPORTS[(int(year), period)] == "districts":
+            units = 2 + len(_units_valid("district", end))
+            read = units
+        else:
+            closed = int(year) == 2025
+            units = 2 + closed + len(_units_valid("commune", end))
+            read = 3 + closed
+        assert (o.status, o.rows_read, o.rows_loaded, o.rows_rejected, o.warnings) == (
+            "loaded", read * lines, units * lines, 0, []
+        ), o.message  # fmt: skip
+        all_units += units
+    per_unit = con.execute(
+        "select _slot, sheet_name, unit_name, count(*) from raw.budget "
+        "group by _slot, sheet_name, unit_name"
+    ).fetchall()
+    assert len(per_unit) == all_units
+    assert {n for _, _, _, n in per_unit} == {LINES_PER_SHEET, LINES_FROM_2025}
     assert _one(con, "select count(*) from raw.budget__rejects") == (0,)
     assert con.execute(
         "select status, count(*) from audit.load_manifest group by status"
-    ).fetchall() == [("loaded", 8)]
+    ).fetchall() == [("loaded", len(REPORTS))]
 
 
 def test_published_figures_and_units(
@@ -116,6 +158,13 @@ def test_published_figures_and_units(
     assert hk["execution_cumulative_bn_vnd"] == Decimal(published["B6"]["value"])
     agencies = _line(con, "2022-12T", AGENCIES, "A")
     assert (agencies["admin_unit_id"], agencies["unit_scope"]) == ("01", "city_agencies")
+    # 2025: the year's revenue (B9) and nine months (B14, 499.9 thousand bn)
+    assert _line(con, "2025-12T", CITY, "A")["execution_cumulative_bn_vnd"] == Decimal(
+        published["B9"]["value"]
+    )
+    assert _line(con, "2025-9T", CITY, "A")["execution_cumulative_bn_vnd"] == Decimal(
+        published["B14"]["value"]
+    )
     ids = con.execute(
         "select distinct admin_unit_id from raw.budget where unit_scope = 'district'"
     ).fetchall()
@@ -442,3 +491,175 @@ def test_file_named_for_another_year_fails_whole(
     with pytest.raises(SourceFileError, match="is about 2023, the file name about 2022"):
         _ingest(db, wrong, tmp_path)
     _assert_failed_and_nothing_loaded(db, wrong.name)
+
+
+def test_post_reform_reports_carry_the_city_level_communes_and_closed_districts(
+    loaded: tuple[duckdb.DuckDBPyConnection, list[LoadOutcome]],
+) -> None:
+    con, _ = loaded
+    scopes = dict(
+        con.execute(
+            "select unit_scope, count(distinct admin_unit_id) from raw.budget "
+            "where _slot = '2025-9T' group by unit_scope"
+        ).fetchall()
+    )
+    communes = _units_valid("commune", dt.date(2025, 9, 30))
+    assert scopes == {
+        "city_total": 1, "city_agencies": 1, "former_districts": 1, "commune": len(communes)
+    }  # fmt: skip
+    ids = {r[0] for r in con.execute(
+        "select distinct admin_unit_id from raw.budget where unit_scope = 'commune'"
+    ).fetchall()}  # fmt: skip
+    assert ids == {u["admin_unit_id"] for u in communes}
+    first = communes[0]
+    commune = _line(con, "2025-9T", COMMUNES, "A", unit=first["name_vi"])
+    assert (commune["admin_unit_id"], commune["source_unit"]) == (
+        first["admin_unit_id"],
+        "triệu đồng",
+    )
+    assert (commune["execution_start_date"], commune["execution_end_date"]) == (
+        dt.date(2025, 7, 1), dt.date(2025, 9, 30)
+    )  # fmt: skip
+    assert commune["pct_of_superior_estimate"] is None  # the wide sheet prints no rates
+    closed = _line(con, "2025-12T", CLOSED_DISTRICTS, "A")
+    span = (closed["execution_start_date"], closed["execution_end_date"])
+    assert (closed["admin_unit_id"], *span) == ("01", dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    # The closed district budgets are the 30 districts' January-June of the 6T report.
+    assert (
+        closed["execution_cumulative_bn_vnd"]
+        == _one(
+            con,
+            "select sum(execution_cumulative_bn_vnd) from raw.budget "
+            "where _slot = '2025-6T' and unit_scope = 'district' and line_path = 'A'",
+        )[0]
+    )
+    assert _one(
+        con,
+        "select count(*) from raw.budget where unit_scope = 'district' "
+        "and execution_end_date > date '2025-06-30'",
+    ) == (0,)
+    # City = city level + closed districts + communes after the reform, on every line.
+    mismatches = con.execute(
+        """
+        select c._slot, c.line_path
+        from raw.budget c
+        join raw.budget p using (_slot, line_path)
+        where c.unit_scope = 'city_total' and p.unit_scope <> 'city_total'
+            and c._slot in ('2025-9T', '2025-12T', '2026-9T')
+        group by c._slot, c.line_path, c.estimate_superior_bn_vnd
+        having c.estimate_superior_bn_vnd is distinct from sum(p.estimate_superior_bn_vnd)
+        """
+    ).fetchall()
+    assert mismatches == []
+
+
+def test_budget_index_follows_the_year_and_a_wrong_one_fails(
+    loaded: tuple[duckdb.DuckDBPyConnection, list[LoadOutcome]],
+    db: duckdb.DuckDBPyConnection,
+    sample: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    con, _ = loaded
+    indexes = dict(
+        con.execute(
+            "select budget_year, list(distinct budget_index) from raw.budget group by 1"
+        ).fetchall()
+    )
+    assert {y: tuple(v) for y, v in indexes.items()} == {
+        **{y: ("324/2016/TT-BTC",) for y in range(2021, 2026)},
+        2026: ("130/2025/TT-BTC",),
+    }
+    old = "Thông tư số 130/2025/TT-BTC"
+
+    def older(wb: openpyxl.Workbook) -> None:
+        wb[AGENCIES]["A5"] = wb[AGENCIES]["A5"].value.replace(old, "Thông tư số 324/2016/TT-BTC")
+
+    broken = _edited(sample[FILE_2026_3T], tmp_path / "broken", older)
+    with pytest.raises(SourceFileError) as err:
+        _ingest(db, broken, tmp_path)
+    assert (err.value.row, err.value.column) == (5, "A")
+    assert "the budget index 324/2016/TT-BTC does not apply to budget year 2026" in str(err.value)
+    _assert_failed_and_nothing_loaded(db, FILE_2026_3T)
+
+
+def _district_sheet(wb: openpyxl.Workbook) -> None:
+    """A publisher's slip: the old district template filled in for a 9-month 2025 report."""
+    ws = wb.copy_worksheet(wb[AGENCIES])
+    ws.title = "Quận Hoàn Kiếm"
+    ws["A1"] = "ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM"
+    ws["A4"] = "(Quận Hoàn Kiếm)"
+
+
+def test_district_sheet_after_the_reform_is_rejected_and_fails_the_file(
+    db: duckdb.DuckDBPyConnection, sample: dict[str, Path], tmp_path: Path
+) -> None:
+    """A whole sheet is 42 of the 210 rows of the workbook, above the 1 % threshold: the
+    file fails, nothing loads, the 42 rejects stay on record with the reason."""
+    broken = _edited(sample[FILE_2025_9T], tmp_path / "broken", _district_sheet)
+    with pytest.raises(SourceFileError) as err:
+        _ingest(db, broken, tmp_path)
+    message = str(err.value)
+    assert "42 of 210 rows rejected" in message and "nothing loaded" in message
+    assert "no district level after 2025-06-30" in message
+    _assert_failed_and_nothing_loaded(db, FILE_2025_9T)
+    rejects = db.execute(
+        "select sheet, column_name, value, reason, count(*) from raw.budget__rejects group by all"
+    ).fetchall()
+    assert len(rejects) == 1
+    sheet, column, value, reason, count = rejects[0]
+    assert (sheet, column, value, count) == ("Quận Hoàn Kiếm", "(sheet)", "Quận Hoàn Kiếm", 42)
+    assert reason.startswith("sheet 'Quận Hoàn Kiếm': no district level after 2025-06-30:")
+    assert "01-002" in reason  # the district it names
+
+
+def test_district_column_group_after_the_reform_is_rejected(
+    db: duckdb.DuckDBPyConnection, sample: dict[str, Path], tmp_path: Path
+) -> None:
+    """The same on the wide sheet: a group headed "Quận Hoàn Kiếm" is not the ward of
+    the same name, whatever the rest of the group says."""
+
+    def rename(wb: openpyxl.Workbook) -> None:
+        wb[COMMUNES]["D7"] = "Quận Hoàn Kiếm"
+
+    broken = _edited(sample[FILE_2025_9T], tmp_path / "broken", rename)
+    with pytest.raises(SourceFileError, match="42 of 168 rows rejected"):
+        _ingest(db, broken, tmp_path)
+    reasons = db.execute(
+        "select distinct column_name, value, reason from raw.budget__rejects"
+    ).fetchall()
+    assert [(c, v) for c, v, _ in reasons] == [("Quận Hoàn Kiếm (column group)", "Quận Hoàn Kiếm")]
+    assert "no district level after 2025-06-30" in reasons[0][2]
+
+
+def test_bad_cell_of_one_commune_rejects_that_commune_line_only(
+    db: duckdb.DuckDBPyConnection, sample: dict[str, Path], tmp_path: Path
+) -> None:
+    def typo(wb: openpyxl.Workbook) -> None:
+        wb[COMMUNES]["F12"] = "n/a"  # the first commune's execution of line A/I/1/1.1
+
+    broken = _edited(sample[FILE_2025_9T], tmp_path / "broken", typo)
+    outcome = _ingest(db, broken, tmp_path)
+    first = _units_valid("commune", dt.date(2025, 9, 30))[0]["name_vi"]
+    assert (outcome.status, outcome.rows_rejected) == ("loaded", 1)
+    assert outcome.rows_loaded == (3 + 126) * LINES_FROM_2025 - 1
+    (row, column, value, reason) = db.execute(
+        "select row_number, column_name, value, reason from raw.budget__rejects"
+    ).fetchall()[0]
+    assert (row, column, value) == (12, f"{first} / Thực hiện 9 tháng", "n/a")
+    assert reason.startswith(f"sheet '{COMMUNES}' cell F12: text where a number belongs")
+    assert _one(
+        db, "select count(*) from raw.budget where _source_row_number = 12 and sheet_name = ?",
+        [COMMUNES],
+    ) == (125,)  # fmt: skip
+
+
+def test_execution_column_of_another_period_fails_whole(
+    db: duckdb.DuckDBPyConnection, sample: dict[str, Path], tmp_path: Path
+) -> None:
+    def half(wb: openpyxl.Workbook) -> None:
+        wb[CITY]["F7"] = "Thực hiện 6 tháng"
+
+    broken = _edited(sample[FILE_2025_9T], tmp_path / "broken", half)
+    with pytest.raises(SourceFileError, match="does not match the report period 9T"):
+        _ingest(db, broken, tmp_path)
+    _assert_failed_and_nothing_loaded(db, FILE_2025_9T)

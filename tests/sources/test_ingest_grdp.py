@@ -82,7 +82,7 @@ def test_every_release_loads_with_both_price_bases(
     loaded: tuple[duckdb.DuckDBPyConnection, list[LoadOutcome]],
 ) -> None:
     con, outcomes = loaded
-    assert len(outcomes) == 16
+    assert len(outcomes) == len(sample_grdp.RELEASES) == 23  # 2021-03 .. 2026-09
     for o in outcomes:
         periods = PERIODS_IN_RELEASE[o.slot[5:]]
         # 2 sheets x 5 sector rows; each row gives 2 years x the periods published so far.
@@ -93,7 +93,7 @@ def test_every_release_loads_with_both_price_bases(
         "select price_basis, count(distinct release_id), count(distinct sector_code) "
         "from raw.grdp group by price_basis order by price_basis"
     ).fetchall()
-    assert counts == [("constant_2010", 16, 5), ("current", 16, 5)]
+    assert counts == [("constant_2010", 23, 5), ("current", 23, 5)]
     # The whole-year release of January 2025 holds 2024 and 2023 (the year it closes).
     years = con.execute(
         "select distinct year from raw.grdp where release_id = '2025-01' order by year"
@@ -308,3 +308,30 @@ def test_file_named_for_another_release_fails_whole(
     with pytest.raises(SourceFileError, match=r"'Kỳ công bố: 06/2024' names another release"):
         _ingest(db, wrong, tmp_path)
     _failed(db, wrong.name)
+
+
+def test_2025_q3_first_published_and_revised_are_separate_vintages(
+    loaded: tuple[duckdb.DuckDBPyConnection, list[LoadOutcome]],
+) -> None:
+    con, _ = loaded
+    published = load_published()
+
+    def q3_growth(release: str) -> float:
+        levels = {
+            (year, period): _value(con, release, "constant_2010", year, period, "TONG")[0]
+            for year in (2024, 2025)
+            for period in ("6M", "9M")
+        }
+        now = levels[(2025, "9M")] - levels[(2025, "6M")]
+        before = levels[(2024, "9M")] - levels[(2024, "6M")]
+        return float(now / before * 100 - 100)
+
+    assert matches(q3_growth("2025-09"), published["G23"]["value"])  # first published
+    assert matches(q3_growth("2026-01"), published["G20"]["value"])  # revised
+    # The whole-year release prints the year's growth (G17) and holds 2025 and 2024 only.
+    _, printed = _value(con, "2026-01", "constant_2010", 2025, "12M", "TONG")
+    assert printed == Decimal(published["G17"]["value"])
+    years = con.execute(
+        "select distinct year from raw.grdp where release_id = '2026-01' order by year"
+    ).fetchall()
+    assert years == [(2024,), (2025,)]

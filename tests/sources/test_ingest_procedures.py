@@ -1,6 +1,8 @@
 """Procedures source: monthly dossier CSVs and API JSON lines loaded by the real
 ``ingest_file`` into a real DuckDB file: rows, mapped units, rejects and whole-file
-failures, as a data engineer would see them."""
+failures, and dossiers as mutable records (the latest extraction of each dossier kept
+across files, earlier states in history, older extractions noted and skipped), as a data
+engineer would see them."""
 
 from __future__ import annotations
 
@@ -15,16 +17,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from sources.admin_units import build_admin_units
 from sources.http import fetch_month
-from sources.ingest import LoadOutcome, ingest_file
+from sources.ingest import LoadOutcome, ingest_file, scan_landing
 from sources.procedures import SPEC
 from sources.sample import DEFAULT_SEED
 from sources.sample import procedures as sample
 from sources.sample.procedures_api import serve
 from sources.spec import SourceFileError
 from sources.tcvn3 import encode_tcvn3
+from sources.units import NO_DISTRICT_LEVEL
 
 MONTH = "2022-03"
+NEXT_MONTH = "2022-04"
 METADATA = (
     "_load_id",
     "_source_file_name",
@@ -141,49 +146,88 @@ def test_sample_month_loads_every_dossier_with_its_unit(con, tmp_path, month_csv
         """
     ).fetchall()
     assert wrong == []
-    unit = dict(con.execute("select dossier_id, admin_unit_id from raw.procedures").fetchall())
-    nfd = "H26.00022-220302-000002"  # written 'Phường Đội Cấn' in NFD, Quận Ba Đình
-    raw_name = next(r[5] for r in rows if r[0] == nfd)
-    assert unicodedata.is_normalized("NFD", raw_name) and raw_name != "Phường Đội Cấn"
-    assert unit[nfd] == "01-001-00022"
-    abbreviated = "H26.00247-220303-000001"  # 'P. Phạm Đình Hổ' in 'Q. Hai Bà Trưng'
-    assert next(r[5:7] for r in rows if r[0] == abbreviated) == [
-        "P. Phạm Đình Hổ",
-        "Q. Hai Bà Trưng",
-    ]
-    assert unit[abbreviated] == "01-007-00247"
+    # A name written NFD decomposed loads, stored NFC as written, mapped like the others.
+    nfd = next(r for r in rows if r[5] != unicodedata.normalize("NFC", r[5]) and r[4] == "Cấp xã")
     names = con.execute(
         "select receiving_unit_name, district_name from raw.procedures where dossier_id = ?",
-        [nfd],
+        [nfd[0]],
     ).fetchall()
-    assert names == [("Phường Đội Cấn", "Quận Ba Đình")]  # stored NFC, as written
+    assert names == [(unicodedata.normalize("NFC", nfd[5]), unicodedata.normalize("NFC", nfd[6]))]
+    abbreviated = next(r for r in rows if r[5].startswith("P. "))
+    assert con.execute(
+        "select count(*) from raw.procedures where dossier_id = ?", [abbreviated[0]]
+    ).fetchall() == [(1,)]
     city = con.execute(
         "select distinct admin_unit_id from raw.procedures where desk_level = 'city'"
     ).fetchall()
     assert city == [("01",)]
 
 
-def test_every_month_of_the_default_sample_loads_without_rejects(con, tmp_path, folder):
-    outcomes = [ingest(con, p, tmp_path) for p in sorted(folder.glob("ho_so_*.csv"))]
+def test_every_file_of_the_default_sample_loads_without_rejects(con, tmp_path, folder):
+    """In landing order (by receipt month, then re-extractions): the later states replace
+    the earlier ones; the last regular export, extracted before the re-extractions, only
+    adds notes for the dossiers they already hold."""
+    landed = scan_landing(SPEC, folder)
+    outcomes = [ingest(con, f.path, tmp_path) for f in landed]
+    months = sorted({o.partition_key for o in outcomes})
 
-    assert len(outcomes) == 48
+    assert len(outcomes) == len(sample.MONTHS) + len(sample.RE_EXTRACTED_MONTHS)
     assert all(o.status == "loaded" and o.rows_rejected == 0 for o in outcomes)
-    assert count(con) == sum(o.rows_read for o in outcomes) > 70_000
+    dossiers = con.execute("select count(distinct dossier_id) from raw.procedures__history")
+    assert dossiers.fetchall()[0][0] > 5_000
+    assert (
+        count(con)
+        == con.execute("select count(distinct dossier_id) from raw.procedures").fetchall()[0][0]
+        > 100_000
+    )
+    kept = {o.file_name: o.rows_kept_newer for o in outcomes if o.rows_kept_newer}
+    assert set(kept) == {f"ho_so_{m}.csv" for m in months[-2:]}
+    assert sum(o.rows_replaced + o.rows_kept_newer for o in outcomes) == count(
+        con, "raw.procedures__history"
+    )
+    assert count(con, "raw.procedures__rejects") == 0
     assert con.execute(
         "select count(distinct receipt_month), min(received_at)::date, max(received_at)::date, "
-        "count(*) filter (where admin_unit_id is null) from raw.procedures"
-    ).fetchall() == [(48, dt.date(2021, 1, 4), dt.date(2024, 12, 31), 0)]
+        "count(*) filter (where admin_unit_id is null), max(extracted_at), "
+        "count(*) filter (where first_export_month <> receipt_month) from raw.procedures"
+    ).fetchall() == [
+        (
+            len(sample.MONTHS),
+            dt.date(2021, 1, 4),
+            dt.date(2026, 11, 30),
+            0,
+            sample.re_extraction_time().item(),
+            0,
+        )
+    ]
 
 
-def test_csv_and_jsonl_of_the_same_month_give_identical_rows(tmp_path, month_csv, month_jsonl):
+def test_csv_exports_and_the_api_give_the_same_latest_states(tmp_path, folder, month_jsonl):
+    """The month's export and the later exports that update its dossiers, loaded from
+    CSV, equal the month fetched from the API (JSON lines, one extraction time)."""
     from_csv = duckdb.connect(str(tmp_path / "from_csv.duckdb"))
     from_json = duckdb.connect(str(tmp_path / "from_json.duckdb"))
+    later = [m for m in sample.MONTHS if MONTH <= m <= "2022-12"]
     try:
-        a = ingest(from_csv, month_csv, tmp_path / "a")
+        for m in later:
+            ingest(from_csv, folder / f"ho_so_{m}.csv", tmp_path / "a")
         b = ingest(from_json, month_jsonl, tmp_path / "b")
-        assert a.rows_loaded == b.rows_loaded == len(month_jsonl.read_bytes().splitlines())
+        assert b.rows_loaded == len(month_jsonl.read_bytes().splitlines())
         assert b.rows_rejected == 0
-        assert raw_rows(from_csv) == raw_rows(from_json)
+        query = (
+            "select * exclude (extracted_at, first_export_month) from ({}) "
+            f"where receipt_month = '{MONTH}' order by dossier_id"
+        )
+        a_rows = from_csv.execute(query.format("select * from raw.procedures")).fetchall()
+        b_rows = from_json.execute(query.format("select * from raw.procedures")).fetchall()
+        assert len(a_rows) == b.rows_loaded
+        assert [r[:-8] for r in a_rows] == [r[:-8] for r in b_rows]
+        latest = from_csv.execute(
+            f"select max(extracted_at) from raw.procedures where receipt_month = '{MONTH}'"
+        ).fetchall()[0][0]
+        assert from_json.execute("select distinct extracted_at from raw.procedures").fetchall() == [
+            (latest,)
+        ]
     finally:
         from_csv.close()
         from_json.close()
@@ -244,8 +288,16 @@ def test_duplicates_above_one_percent_fail_the_file_whole(con, tmp_path, csv_row
 # (row index, file column, bad value, expected reject column, part of the reason)
 BAD_VALUES = {
     "date outside the partition": (
-        5, "ngay_tiep_nhan", "28/02/2022 09:00:00", "ngay_tiep_nhan",
-        "outside the file's month 2022-03 (dates outside the partition)",
+        5, "ngay_tiep_nhan", "01/04/2022 09:00:00", "ngay_tiep_nhan",
+        "after the file's month 2022-03 (dates outside the partition)",
+    ),
+    "finished after the extraction": (
+        5, "ngay_ket_thuc", "05/04/2022 09:00:00", "ngay_ket_thuc",
+        "ended after the extraction time",
+    ),
+    "unparseable extraction time": (
+        6, "thoi_diem_trich_xuat", "2022-04-05", "thoi_diem_trich_xuat",
+        "not a timestamp dd/MM/yyyy HH:mm:ss",
     ),
     "unparseable timestamp": (
         6, "ngay_hen_tra", "2022-03-05 17:00", "ngay_hen_tra",
@@ -361,7 +413,7 @@ def test_a_truncated_file_fails_whole(con, tmp_path, month_csv, month_jsonl, suf
     ("damage", "message"),
     [
         (lambda line: line[: len(line) // 2], "not valid JSON lines: Malformed JSON"),
-        (lambda line: b"\n" + line, "1505 lines but 1504 JSON records"),
+        (lambda line: b"\n" + line, "lines but"),
     ],
     ids=["malformed line", "blank line"],
 )
@@ -467,3 +519,299 @@ def test_a_legacy_encoding_fails_until_declared_then_loads(
         assert raw_rows(con) == raw_rows(reference)  # same names, same units
     finally:
         reference.close()
+
+
+# --- dossiers are mutable: the latest extraction of each dossier wins --------------------
+
+
+def states(con, table: str = "raw.procedures") -> dict[str, tuple]:
+    return {
+        r[0]: r[1:]
+        for r in con.execute(
+            f"select dossier_id, status, finished_at, extracted_at, _source_file_name from {table}"
+        ).fetchall()
+    }
+
+
+def updated_in_next_month(folder: Path) -> set[str]:
+    """Dossiers in MONTH's export (received then or earlier) with a later state in
+    NEXT_MONTH's export."""
+
+    def ids(month: str) -> set[str]:
+        with (folder / f"ho_so_{month}.csv").open(encoding="utf-8-sig", newline="") as f:
+            return {r["ma_ho_so"] for r in csv.DictReader(f)}
+
+    return ids(MONTH) & ids(NEXT_MONTH)
+
+
+def test_a_later_export_updates_earlier_dossiers_and_keeps_their_states(con, tmp_path, folder):
+    first = ingest(con, folder / f"ho_so_{MONTH}.csv", tmp_path)
+    before = states(con)
+    second = ingest(con, folder / f"ho_so_{NEXT_MONTH}.csv", tmp_path)
+    after = states(con)
+    updated = updated_in_next_month(folder)
+
+    assert len(updated) > 20
+    assert second.rows_replaced == len(updated) and second.rows_kept_newer == 0
+    assert "replacing" in second.message
+    assert count(con) == len(before) + second.rows_loaded - second.rows_replaced
+    history = states(con, "raw.procedures__history")
+    assert set(history) == updated
+    for dossier in updated:
+        assert history[dossier] == before[dossier]  # the superseded state, unchanged
+        assert after[dossier][2] > before[dossier][2]  # extracted later
+        assert after[dossier][3] == f"ho_so_{NEXT_MONTH}.csv"
+    assert sum(after[d][1] is not None for d in updated) > sum(
+        before[d][1] is not None for d in updated
+    ), "the later states finish dossiers"
+    assert con.execute(
+        "select count(*) from raw.procedures where dossier_id in ? and _partition_key = ? "
+        "and first_export_month = ?",
+        [list(updated), NEXT_MONTH, MONTH],
+    ).fetchall()[0][0] == len(updated)  # delivered by the next export, first exported in M
+    assert first.rows_loaded == len(before)
+
+
+def test_an_older_extraction_never_overwrites_the_newer_state(con, tmp_path, folder):
+    newer = ingest(con, folder / f"ho_so_{NEXT_MONTH}.csv", tmp_path)
+    before = states(con)
+    older = ingest(con, folder / f"ho_so_{MONTH}.csv", tmp_path)
+    after = states(con)
+    updated = updated_in_next_month(folder)
+
+    assert newer.status == older.status == "loaded"
+    assert older.rows_kept_newer == len(updated) and older.rows_rejected == 0
+    assert older.rows_replaced == 0
+    assert len(older.warnings) == 1
+    assert older.warnings[0].startswith(
+        f"ho_so_{MONTH}.csv: {len(updated)} row(s) hold an older extraction than the loaded "
+        "state of their dossier_id (first, row "
+    )
+    assert older.warnings[0].endswith(
+        ": older extraction (2022-04-05 08:00:00) than the loaded state "
+        f"(2022-05-05 08:00:00, ho_so_{NEXT_MONTH}.csv): kept the newer); "
+        "kept in raw.procedures__history"
+    )
+    assert f"{len(updated)} older than the loaded state (kept the newer)" in older.message
+    assert {d: after[d] for d in updated} == {d: before[d] for d in updated}
+    # The older states are history (superseded by the load holding the newer), not rejects.
+    kept = con.execute(
+        "select dossier_id, extracted_at, _superseded_by_load_id from raw.procedures__history"
+    ).fetchall()
+    assert {r[0] for r in kept} == updated
+    assert {(r[1], r[2]) for r in kept} == {(dt.datetime(2022, 4, 5, 8), newer.load_id)}
+    assert count(con, "raw.procedures__rejects") == 0
+    # The month's own export arrived: its dossiers were first exported in their month.
+    assert con.execute(
+        "select count(*) from raw.procedures where receipt_month = ? "
+        "and first_export_month <> receipt_month",
+        [MONTH],
+    ).fetchall() == [(0,)]
+    assert con.execute("select status from audit.load_manifest").fetchall() == [
+        ("loaded",),
+        ("loaded",),
+    ]
+
+
+def test_loading_the_same_states_again_changes_nothing(con, tmp_path, month_csv):
+    ingest(con, month_csv, tmp_path)
+    before = raw_rows(con)
+    again = month_file(tmp_path)
+    again.write_bytes(month_csv.read_bytes() + b"")  # same bytes: a no-op by sha256
+    assert ingest(con, again, tmp_path).status == "unchanged"
+    other_bytes = month_file(tmp_path, f"ho_so_{MONTH}.csv")
+    other_bytes.write_bytes(month_csv.read_bytes().replace(b"\r\n", b"\n"))  # LF only
+    outcome = ingest(con, other_bytes, tmp_path)
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_replaced) == ("loaded", 0, 0)
+    assert outcome.rows_kept_newer == 0 and outcome.rows_rejected == 0
+    assert raw_rows(con) == before
+    assert count(con, "raw.procedures__history") == 0
+
+
+def re_extraction(tmp_path: Path, csv_rows, stamp: str, *, drop_column: bool) -> Path:
+    header, rows = csv_rows
+    at = dt.datetime.strptime(stamp, "%Y%m%dT%H%M").strftime("%d/%m/%Y %H:%M:%S")
+    column = header.index("thoi_diem_trich_xuat")
+    rows = [[*r[:column], at, *r[column + 1 :]] for r in rows]
+    if drop_column:
+        header = [h for i, h in enumerate(header) if i != column]
+        rows = [[v for i, v in enumerate(r) if i != column] for r in rows]
+    return write_csv(month_file(tmp_path, f"ho_so_{MONTH}_{stamp}.csv"), header, rows)
+
+
+def test_a_re_extraction_names_its_time_and_updates_the_month(con, tmp_path, month_csv, csv_rows):
+    ingest(con, month_csv, tmp_path)
+    loaded = count(con)
+    path = re_extraction(tmp_path, csv_rows, "20220601T0800", drop_column=True)
+
+    outcome = ingest(con, path, tmp_path)
+
+    assert outcome.slot == outcome.partition_key == MONTH
+    assert (outcome.rows_loaded, outcome.rows_replaced, outcome.rows_rejected) == (
+        len(csv_rows[1]),
+        len(csv_rows[1]),
+        0,
+    )
+    assert count(con) == loaded
+    assert con.execute("select distinct extracted_at from raw.procedures").fetchall() == [
+        (dt.datetime(2022, 6, 1, 8, 0),)
+    ]
+
+
+def test_a_re_extraction_whose_column_disagrees_with_its_name_rejects_the_row(
+    con, tmp_path, csv_rows
+):
+    header, rows = csv_rows
+    column = header.index("thoi_diem_trich_xuat")
+    rows = [list(r) for r in rows]
+    path = re_extraction(tmp_path, (header, rows), "20220601T0800", drop_column=False)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    edited = next(csv.reader([lines[3]]))
+    edited[column] = "02/06/2022 08:00:00"
+    write_csv(path, header, [next(csv.reader([line])) for line in lines[1:3]] + [edited]
+              + [next(csv.reader([line])) for line in lines[4:]])  # fmt: skip
+
+    outcome = ingest(con, path, tmp_path)
+
+    assert outcome.rows_rejected == 1
+    [(line, name, value, reason)] = rejects(con)
+    assert (line, name, value) == (4, "thoi_diem_trich_xuat", "02/06/2022 08:00:00")
+    assert reason == "extraction time differs from the file name's 2022-06-01 08:00"
+
+
+def test_an_export_without_extraction_time_fails_naming_the_column(con, tmp_path, csv_rows):
+    header, rows = csv_rows
+    column = header.index("thoi_diem_trich_xuat")
+    path = write_csv(
+        month_file(tmp_path),
+        [h for i, h in enumerate(header) if i != column],
+        [[v for i, v in enumerate(r) if i != column] for r in rows],
+    )
+    with pytest.raises(SourceFileError) as excinfo:
+        ingest(con, path, tmp_path)
+    assert_failed_whole(con, excinfo, "missing required column(s) 'thoi_diem_trich_xuat'")
+
+
+# --- after the reform ----------------------------------------------------------------------
+
+
+def received_in(folder: Path, month: str) -> tuple[list[str], list[list[str]]]:
+    """Header and the rows received in ``month`` of its export."""
+    with (folder / f"ho_so_{month}.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], [r for r in rows[1:] if r[8][3:10] == f"{month[5:]}/{month[:4]}"]
+
+
+@pytest.fixture(scope="module")
+def reform_rows(folder) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of an export after the reform (2025-09)."""
+    return received_in(folder, "2025-09")
+
+
+def test_a_post_reform_export_loads_communes_and_their_centres(con, tmp_path, reform_rows):
+    header, rows = reform_rows
+    path = write_csv(month_file(tmp_path, "ho_so_2025-09.csv"), header, rows)
+    outcome = ingest(con, path, tmp_path)
+
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (len(rows), 0)
+    levels = dict(
+        con.execute(
+            "select desk_level, count(distinct admin_unit_id) from raw.procedures group by all"
+        ).fetchall()
+    )
+    assert levels["commune"] == 126 and "district" not in levels
+    centre = next(r for r in rows if r[5].startswith("Trung tâm Phục vụ"))
+    assert con.execute(
+        "select admin_unit_id like '01-_____' from raw.procedures where dossier_id = ?",
+        [centre[0]],
+    ).fetchall() == [(True,)]
+
+
+def test_a_district_named_after_the_reform_is_rejected(con, tmp_path, reform_rows):
+    header, rows = reform_rows
+    rows = [list(r) for r in rows]
+    level, unit = header.index("cap_thuc_hien"), header.index("don_vi_tiep_nhan")
+    index = next(i for i, r in enumerate(rows) if r[level] == "Cấp xã")
+    rows[index][level] = "Cấp huyện"
+    rows[index][unit] = "Quận Hoàn Kiếm"
+    path = write_csv(month_file(tmp_path, "ho_so_2025-09.csv"), header, rows)
+
+    outcome = ingest(con, path, tmp_path)
+
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (len(rows) - 1, 1)
+    [(line, column, value, reason)] = rejects(con)
+    assert (line, column) == (index + 2, "don_vi_tiep_nhan")
+    assert "Quận Hoàn Kiếm" in value and reason == NO_DISTRICT_LEVEL
+    assert NO_DISTRICT_LEVEL == "no district level after 2025-06-30"
+
+
+def test_a_pre_reform_ward_in_a_2026_export_is_rejected_naming_where_it_went(con, tmp_path, folder):
+    header, rows = received_in(folder, "2026-03")
+    rows = [list(r) for r in rows]
+    unit = header.index("don_vi_tiep_nhan")
+    index = next(i for i, r in enumerate(rows) if r[header.index("cap_thuc_hien")] == "Cấp xã")
+    rows[index][unit] = "Phường Hàng Bạc"
+    path = write_csv(month_file(tmp_path, "ho_so_2026-03.csv"), header, rows)
+
+    outcome = ingest(con, path, tmp_path)
+
+    assert outcome.rows_rejected == 1
+    [(line, column, value, reason)] = rejects(con)
+    assert (line, column, value) == (index + 2, "don_vi_tiep_nhan", "Phường Hàng Bạc")
+    new_names = {u["name_vi"] for u in build_admin_units().to_pylist() if u["parent_id"] == "01"}
+    assert "Hàng Bạc" in reason and "since 2025-07-01" in reason
+    assert any(name in reason for name in new_names), reason
+
+
+def test_an_id_loaded_with_another_received_time_is_another_dossier_and_rejected(
+    con, tmp_path, folder, month_csv
+):
+    ingest(con, month_csv, tmp_path)
+    taken = con.execute(
+        "select dossier_id, received_at from raw.procedures order by dossier_id limit 1"
+    ).fetchall()[0]
+    with (folder / f"ho_so_{NEXT_MONTH}.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header, rows = rows[0], rows[1:]
+    index = next(i for i, r in enumerate(rows) if r[8][3:10] == "04/2022")
+    rows[index][0] = taken[0]
+    path = write_csv(month_file(tmp_path, f"ho_so_{NEXT_MONTH}.csv"), header, rows)
+
+    outcome = ingest(con, path, tmp_path)
+
+    assert outcome.rows_rejected == 1
+    [(line, column, value, reason)] = rejects(con)
+    assert (line, column, value) == (index + 2, "dossier_id", taken[0])
+    assert reason == (
+        f"the key {taken[0]} is loaded with received_at {taken[1]} (ho_so_{MONTH}.csv): "
+        "another record under the same key, not a later state of it"
+    )
+    assert con.execute(
+        "select received_at from raw.procedures where dossier_id = ?", [taken[0]]
+    ).fetchall() == [(taken[1],)]
+
+
+def test_other_values_under_the_same_extraction_time_are_rejected(
+    con, tmp_path, month_csv, csv_rows
+):
+    """A state cannot be told from another with the same extraction time: the loaded one
+    stays, the other is a reject naming both."""
+    ingest(con, month_csv, tmp_path)
+    before = raw_rows(con)
+    header, rows = csv_rows
+    rows = [list(r) for r in rows]
+    status = header.index("trang_thai")
+    index = next(i for i, r in enumerate(rows) if r[status] == "DA_TRA_KET_QUA")
+    rows[index][status] = "DA_HOAN_THANH"
+    path = write_csv(month_file(tmp_path), header, rows)
+
+    outcome = ingest(con, path, tmp_path)
+
+    assert (outcome.rows_loaded, outcome.rows_rejected, outcome.rows_replaced) == (0, 1, 0)
+    [(line, column, value, reason)] = rejects(con)
+    assert (line, column, value) == (index + 2, "extracted_at", "2022-04-05 08:00:00")
+    assert reason == (
+        f"same extraction time as the loaded state of {rows[index][0]} (ho_so_{MONTH}.csv) "
+        "but other values: which is right cannot be known, kept the loaded"
+    )
+    assert raw_rows(con) == before

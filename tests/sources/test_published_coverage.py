@@ -14,7 +14,15 @@ PARAMETRISED_DOMAINS = {"grdp", "budget", "disbursement", "indices"}
 RECOMPUTED_BY_NAME = {
     "A1": "tests/sources/test_admin_units.py",
     "A2": "tests/sources/test_admin_units.py",
+    "A3": "tests/sources/test_admin_units.py",
+    "A4": "tests/sources/test_admin_units.py",
+    "A5": "tests/sources/test_admin_units.py",
+    "A6": "tests/sources/test_admin_units.py",
     "P1": "tests/sources/test_sample_procedures.py",
+    "P2": "tests/sources/test_sample_procedures.py",
+    "P3": "tests/sources/test_sample_procedures.py",
+    "P4": "tests/sources/test_sample_procedures.py",
+    "P5": "tests/sources/test_sample_procedures.py",
 }
 
 

@@ -1,11 +1,15 @@
-"""The sample governance-index tables: format, rank rules, the PCI top-30 rule, and the
-published figures I1..I28 recomputed straight from the generated files (read here with
-DuckDB and explicit column types, not with the generator's code)."""
+"""The sample governance-index tables: format, rank rules, the PCI top-30 rule, the
+provinces of each era (63, then 34 from 2025), the synthetic-source note of 2025, and
+the published indices figures of both reference files recomputed straight from the
+generated files (read here with DuckDB and explicit column types, not with the
+generator's code)."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
+import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -15,7 +19,9 @@ from sources.sample import governance_indices
 from tests.published import REPO, load_published, matches
 
 SEEDS = (20240601, 7)
-YEARS = (2021, 2022, 2023, 2024)
+YEARS = (2021, 2022, 2023, 2024, 2025)  # an index of year Y is published in Y + 1
+DISTRICT_YEARS = (2021, 2022, 2023, 2024)  # no district level after 2025-06-30
+MERGED_FROM = 2025  # provinces merged 63 -> 34 on 2025-07-01
 PROVINCE_HEADER = [
     "chi_so",
     "nam",
@@ -25,7 +31,18 @@ PROVINCE_HEADER = [
     "xep_hang",
     "so_don_vi_xep_hang",
 ]
+PROVINCE_HEADER_FROM_2025 = [*PROVINCE_HEADER, "nguon"]
 DISTRICT_HEADER = ["ma_quan_huyen", "ten_don_vi", "diem", "xep_hang"]
+PROVINCE_TYPES = {
+    "chi_so": "VARCHAR",
+    "nam": "INTEGER",
+    "ma_tinh": "VARCHAR",
+    "tinh_thanh": "VARCHAR",
+    "diem": "DECIMAL(9, 4)",
+    "xep_hang": "INTEGER",
+    "so_don_vi_xep_hang": "INTEGER",
+    "nguon": "VARCHAR",
+}
 FIGURES = sorted(
     (fid for fid, row in load_published().items() if row["domain"] == "indices"),
     key=lambda fid: int(fid[1:]),
@@ -48,19 +65,19 @@ INDICATORS = {
 
 def _load(folder: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute(
-        f"""
-        create table provinces as
-        select * from read_csv(
-            '{folder}/chi_so_cap_tinh_*.csv', header = true, delim = ',',
-            columns = {{
-                'chi_so': 'VARCHAR', 'nam': 'INTEGER', 'ma_tinh': 'VARCHAR',
-                'tinh_thanh': 'VARCHAR', 'diem': 'DECIMAL(9, 4)', 'xep_hang': 'INTEGER',
-                'so_don_vi_xep_hang': 'INTEGER'
-            }}
+    columns = ", ".join(f"{name} {kind}" for name, kind in PROVINCE_TYPES.items())
+    con.execute(f"create table provinces ({columns})")
+    for path in sorted(folder.glob("chi_so_cap_tinh_*.csv")):
+        header = _read_raw(path)[0]  # the 2025 table adds nguon
+        types = ", ".join(f"'{name}': '{PROVINCE_TYPES[name]}'" for name in header)
+        con.execute(
+            f"""
+            insert into provinces by name
+            select * from read_csv(
+                '{path}', header = true, delim = ',', columns = {{{types}}}
+            )
+            """
         )
-        """
-    )
     con.execute(
         f"""
         create table districts as
@@ -122,14 +139,30 @@ def test_published_figure_recomputed_from_files(sample, figure_id: str) -> None:
 def test_files_and_headers(sample) -> None:
     paths, _ = sample
     assert [p.name for p in paths] == [f"chi_so_cap_tinh_{y}.csv" for y in YEARS] + [
-        f"par_index_quan_huyen_{y}.csv" for y in YEARS
+        f"par_index_quan_huyen_{y}.csv" for y in DISTRICT_YEARS
     ]
     for path in paths:
         assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
         rows = _read_raw(path)
-        header = PROVINCE_HEADER if path.name.startswith("chi_so") else DISTRICT_HEADER
-        assert rows[0] == header
-        assert len(rows) == 1 + (4 * 63 if header is PROVINCE_HEADER else 30)
+        year = int(path.stem[-4:])
+        if path.name.startswith("chi_so"):
+            merged = year >= MERGED_FROM
+            assert rows[0] == (PROVINCE_HEADER_FROM_2025 if merged else PROVINCE_HEADER)
+            assert len(rows) == 1 + 4 * (34 if merged else 63)
+        else:
+            assert rows[0] == DISTRICT_HEADER
+            assert len(rows) == 1 + 30
+
+
+def test_2025_values_say_they_are_synthetic(sample) -> None:
+    _, con = sample
+    notes = con.execute(
+        "select nam >= ? as merged, count(*), count(nguon), "
+        "count(*) filter (where nguon like '%số liệu mẫu%') from provinces group by merged "
+        "order by merged",
+        [MERGED_FROM],
+    ).fetchall()
+    assert notes == [(False, 4 * 4 * 63, 0, 0), (True, 4 * 34, 4 * 34, 4 * 34)]
 
 
 def test_scores_written_with_the_publishers_decimals(sample) -> None:
@@ -147,18 +180,38 @@ def test_scores_written_with_the_publishers_decimals(sample) -> None:
             assert all(two.match(r[2]) and re.fullmatch(r"\d{3}", r[0]) for r in rows)
 
 
-def test_63_provinces_in_every_table(sample) -> None:
+def _package_provinces(table: str) -> set[str]:
+    """Province codes of the vietnamadminunits data (``admin_units_legacy``: the 63
+    before the merger, ``admin_units``: the 34 after), read here straight from SQLite."""
+    package = importlib.util.find_spec("vietnamadminunits")
+    db = Path(next(iter(package.submodule_search_locations))) / "data" / "dataset.db"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return {code for (code,) in conn.execute(f"select distinct provinceCode from {table}")}
+
+
+def test_63_provinces_before_2025_and_34_from_2025(sample) -> None:
     _, con = sample
     groups = con.execute(
         """
         select chi_so, nam, count(*), count(distinct ma_tinh), min(so_don_vi_xep_hang),
-            max(so_don_vi_xep_hang), max(tinh_thanh) filter (where ma_tinh = '01')
+            max(so_don_vi_xep_hang), max(xep_hang), max(tinh_thanh) filter (where ma_tinh = '01')
         from provinces group by chi_so, nam
         """
     ).fetchall()
-    assert len(groups) == 16
-    assert all(g[2:6] == (63, 63, 63, 63) and "Hà Nội" in g[6] for g in groups)
-    assert con.execute("select count(distinct ma_tinh) from provinces").fetchall() == [(63,)]
+    assert len(groups) == 4 * len(YEARS)
+    for index, year, rows, codes, low, high, worst, hanoi in groups:
+        n = 34 if year >= MERGED_FROM else 63
+        assert (rows, codes, low, high) == (n, n, n, n), (index, year)
+        assert worst <= n and "Hà Nội" in hanoi
+    for merged, table in ((False, "admin_units_legacy"), (True, "admin_units")):
+        codes = {
+            code
+            for (code,) in con.execute(
+                "select distinct ma_tinh from provinces where (nam >= ?) = ?",
+                [MERGED_FROM, merged],
+            ).fetchall()
+        }
+        assert codes == _package_provinces(table), table
 
 
 def test_ranks_consistent_with_scores(sample) -> None:
@@ -206,7 +259,7 @@ def test_districts_are_the_30_legacy_units(sample) -> None:
         encoding="utf-8"
     ) as f:
         expected = {row["district_code"]: row["name_vi"] for row in csv.DictReader(f)}
-    for year in YEARS:
+    for year in DISTRICT_YEARS:
         got = dict(
             con.execute(
                 "select ma_quan_huyen, ten_don_vi from districts where nam = ?", [year]

@@ -1,4 +1,5 @@
-"""GRDP sample releases: published figures G1..G16 recomputed straight from the workbooks."""
+"""GRDP sample releases: the published GRDP figures of both reference files (G1..G34)
+recomputed straight from the workbooks, with a reader written here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sources.sample import grdp
+from sources.sample import LAST_MONTH, grdp
 from tests.published import load_published, matches
 
 SECTORS = {
@@ -73,15 +74,29 @@ def _level(table: dict, year: int, period: str, code: str) -> float:
 
 
 def _release_for(figure: dict, releases: dict, year: int, period: str) -> str:
-    if m := re.match(r"(\d{4}-\d{2}) estimate", figure["vintage"]):
-        return m.group(1)
-    assert "revision" in figure["vintage"]
-    holding = [r for r, t in releases.items() if (year, period, "TONG") in t["constant"]]
-    return max(holding)  # the latest vintage
+    """The release a figure's vintage names. ``<YYYY-MM> estimate`` is the first release
+    published in or after that month (``2025-12 estimate`` -> the whole-year release of
+    2026-01, ``2025-01 estimate`` -> 2025-01); ``<YYYY> revision`` is the latest release
+    published in YYYY that holds the period and the same period of the year before."""
+    vintage = figure["vintage"]
+    if m := re.match(r"(\d{4}-\d{2}) estimate\b", vintage):
+        release = min(r for r in releases if r >= m.group(1))
+        if stated := re.search(r"released (\d{4}-\d{2})", vintage):
+            assert release == stated.group(1), vintage
+        return release
+    m = re.fullmatch(r"(\d{4}) revision", vintage)
+    assert m, vintage
+    stating = [
+        r
+        for r, t in releases.items()
+        if r.startswith(m.group(1))
+        and {(year, period, "TONG"), (year - 1, period, "TONG")} <= t["constant"].keys()
+    ]
+    return max(stating)
 
 
 def recompute(figure: dict, releases: dict) -> float:
-    m = re.fullmatch(r"(\d{4})(?:-(H1|Q[1-4]))?", figure["period"])
+    m = re.fullmatch(r"(\d{4})(?:-(H1|9M|Q[1-4]))?", figure["period"])
     year = int(m.group(1))
     period = {"H1": "6M", None: "12M"}.get(m.group(2), m.group(2))
     lookup = {"Q2": "6M", "Q3": "9M", "Q4": "12M"}.get(period, period)  # cumulative holding it
@@ -111,11 +126,36 @@ def test_published_figure_is_reproduced(figure: dict, releases: dict) -> None:
     assert matches(value, figure["value"]), f"{figure['figure_id']}: {value} vs {figure['value']}"
 
 
-def test_sixteen_releases_and_the_revision_changes_h1_2024(releases: dict) -> None:
+def test_every_release_to_the_last_month_and_the_revisions(releases: dict) -> None:
+    last = f"{LAST_MONTH[0]}-{LAST_MONTH[1]:02d}"
     assert sorted(releases) == sorted(r.release_id for r in grdp.RELEASES)
+    assert max(releases) <= last and "2026-09" in releases and "2027-01" not in releases
+    assert len(releases) == 23
     first = releases["2024-06"]["constant"][(2024, "6M", "TONG")]
     revised = releases["2025-01"]["constant"][(2024, "6M", "TONG")]
     assert first != revised
+    # The whole-year release of 2026-01 revises 2025's nine months (and Q3, G23 -> G20).
+    assert (
+        releases["2025-09"]["constant"][(2025, "9M", "TONG")]
+        != releases["2026-01"]["constant"][(2025, "9M", "TONG")]
+    )
+    # Later releases restate the year before as last revised: 2024 as in 2025-01, 2025 as
+    # in 2026-01; 2026 is not closed (no whole-year release yet).
+    for release, year, closing in (("2025-09", 2024, "2025-01"), ("2026-09", 2025, "2026-01")):
+        for key, value in releases[release]["constant"].items():
+            if key[0] == year:
+                assert value == releases[closing]["constant"][key], (release, key)
+    assert not any((2026, "12M", "TONG") in t["constant"] for t in releases.values())
+
+
+def test_first_published_and_revised_q3_2025_are_both_in_the_files(releases: dict) -> None:
+    published = load_published()
+    first, revised = published["G23"], published["G20"]
+    assert first["period"] == revised["period"] == "2025-Q3"
+    assert matches(recompute(first, releases), first["value"])
+    assert matches(recompute(revised, releases), revised["value"])
+    assert _release_for(first, releases, 2025, "9M") == "2025-09"
+    assert _release_for(revised, releases, 2025, "9M") == "2026-01"
 
 
 def test_totals_are_the_sum_of_sectors_and_cumulative_periods_grow(releases: dict) -> None:

@@ -1,7 +1,8 @@
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_budget_lines'}}}) }}
 
 -- Every budget unit is the version of dim_admin_units valid on the last day of the
--- report's period (30 June for 6T, 31 December for 12T).
+-- report's period (31 March for 3T, 30 June for 6T, 30 September for 9T, 31 December
+-- for 12T).
 with
 
 amounts as (

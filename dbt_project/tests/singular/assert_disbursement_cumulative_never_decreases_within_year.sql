@@ -1,7 +1,9 @@
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_project_disbursements'}}}) }}
 
--- Within a plan year, a project's cumulative disbursement (lũy kế từ đầu năm) never
--- falls from one report to the next.
+-- Within a plan year (1 January to 31 January of the next year, the extension month),
+-- a project's cumulative disbursement (lũy kế từ đầu năm) never falls from one report
+-- to the next. A January report restates two plan years: each is compared with its own
+-- earlier reports.
 with
 
 project_disbursements as (

@@ -1,7 +1,12 @@
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_disbursement_progress'}}}) }}
 
--- The city row of every report equals the city-level projects plus all district rows:
--- same project count, plans, in-period and cumulative amounts.
+-- For every report and plan year, the city_total row equals the city-level projects
+-- plus the local rows of the era of its as-of date: the districts while the district
+-- level exists (reports cut before 2025-07-01), the commune-level units after it (same
+-- project count, plans, in-period and cumulative amounts). The city_level row equals the
+-- city-level projects. The era comes from dim_admin_units: a report may have district
+-- rows only while some district is valid on its as-of date, and commune rows only when
+-- none is.
 with
 
 progress as (
@@ -12,34 +17,88 @@ project_disbursements as (
     select * from {{ ref('fct_project_disbursements') }}
 ),
 
-city_rows as (
-    select * from progress
-    where admin_level = 'city'
+admin_units as (
+    select * from {{ ref('dim_admin_units') }}
 ),
 
-district_rows as (
-    select * from progress
+district_validity as (
+    select
+        valid_from,
+        coalesce(valid_to, date '9999-12-31') as valid_to
+    from admin_units
     where admin_level = 'district'
 ),
 
+reports as (
+    select distinct
+        period_id,
+        plan_year,
+        as_of_date
+    from progress
+),
+
+report_eras as (
+    select
+        reports.period_id,
+        reports.plan_year,
+        count(district_validity.valid_from) > 0 as has_district_level
+    from reports
+    left join district_validity
+        on reports.as_of_date between district_validity.valid_from and district_validity.valid_to
+    group by reports.period_id, reports.plan_year
+),
+
+city_rows as (
+    select * from progress
+    where unit_scope = 'city_total'
+),
+
+city_level_rows as (
+    select * from progress
+    where unit_scope = 'city_level'
+),
+
+local_rows as (
+    select
+        progress.*,
+        report_eras.has_district_level
+    from progress
+    inner join report_eras
+        on
+            progress.period_id = report_eras.period_id
+            and progress.plan_year = report_eras.plan_year
+    where progress.unit_scope in ('district', 'commune')
+),
+
 city_level_projects as (
-    select * from project_disbursements
+    select
+        period_id,
+        plan_year,
+        count(*) as project_count,
+        sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
+        sum(plan_city_bn_vnd) as plan_city_bn_vnd,
+        sum(disbursed_in_period_bn_vnd) as disbursed_in_period_bn_vnd,
+        sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
+    from project_disbursements
     where is_city_level_project
+    group by period_id, plan_year
 ),
 
 parts as (
     select
         period_id,
+        plan_year,
         project_count,
         plan_ttg_bn_vnd,
         plan_city_bn_vnd,
         disbursed_in_period_bn_vnd,
         disbursed_cumulative_bn_vnd
-    from district_rows
+    from local_rows
     union all
     select
         period_id,
-        1 as project_count,
+        plan_year,
+        project_count,
         plan_ttg_bn_vnd,
         plan_city_bn_vnd,
         disbursed_in_period_bn_vnd,
@@ -50,18 +109,21 @@ parts as (
 summed_parts as (
     select
         period_id,
+        plan_year,
         sum(project_count) as project_count,
         sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
         sum(plan_city_bn_vnd) as plan_city_bn_vnd,
         sum(disbursed_in_period_bn_vnd) as disbursed_in_period_bn_vnd,
         sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
     from parts
-    group by period_id
+    group by period_id, plan_year
 ),
 
 compared as (
     select
         coalesce(city_rows.period_id, summed_parts.period_id) as period_id,
+        coalesce(city_rows.plan_year, summed_parts.plan_year) as plan_year,
+        'city_total is not city_level + local units' as problem,
         city_rows.project_count as city_project_count,
         summed_parts.project_count as parts_project_count,
         city_rows.plan_ttg_bn_vnd as city_plan_ttg_bn_vnd,
@@ -74,10 +136,34 @@ compared as (
         summed_parts.disbursed_cumulative_bn_vnd as parts_cumulative_bn_vnd
     from city_rows
     full outer join summed_parts
-        on city_rows.period_id = summed_parts.period_id
+        on
+            city_rows.period_id = summed_parts.period_id
+            and city_rows.plan_year = summed_parts.plan_year
 ),
 
-final as (
+city_level_compared as (
+    select
+        coalesce(city_level_rows.period_id, city_level_projects.period_id) as period_id,
+        coalesce(city_level_rows.plan_year, city_level_projects.plan_year) as plan_year,
+        'city_level is not the city-level projects' as problem,
+        city_level_rows.project_count as city_project_count,
+        city_level_projects.project_count as parts_project_count,
+        city_level_rows.plan_ttg_bn_vnd as city_plan_ttg_bn_vnd,
+        city_level_projects.plan_ttg_bn_vnd as parts_plan_ttg_bn_vnd,
+        city_level_rows.plan_city_bn_vnd as city_plan_city_bn_vnd,
+        city_level_projects.plan_city_bn_vnd as parts_plan_city_bn_vnd,
+        city_level_rows.disbursed_in_period_bn_vnd as city_in_period_bn_vnd,
+        city_level_projects.disbursed_in_period_bn_vnd as parts_in_period_bn_vnd,
+        city_level_rows.disbursed_cumulative_bn_vnd as city_cumulative_bn_vnd,
+        city_level_projects.disbursed_cumulative_bn_vnd as parts_cumulative_bn_vnd
+    from city_level_rows
+    full outer join city_level_projects
+        on
+            city_level_rows.period_id = city_level_projects.period_id
+            and city_level_rows.plan_year = city_level_projects.plan_year
+),
+
+mismatches as (
     select * from compared
     where
         city_project_count is distinct from parts_project_count
@@ -85,6 +171,39 @@ final as (
         or city_plan_city_bn_vnd is distinct from parts_plan_city_bn_vnd
         or city_in_period_bn_vnd is distinct from parts_in_period_bn_vnd
         or city_cumulative_bn_vnd is distinct from parts_cumulative_bn_vnd
+    union all
+    select * from city_level_compared
+    where
+        city_project_count is distinct from parts_project_count
+        or city_plan_ttg_bn_vnd is distinct from parts_plan_ttg_bn_vnd
+        or city_plan_city_bn_vnd is distinct from parts_plan_city_bn_vnd
+        or city_in_period_bn_vnd is distinct from parts_in_period_bn_vnd
+        or city_cumulative_bn_vnd is distinct from parts_cumulative_bn_vnd
+),
+
+wrong_era as (
+    select
+        period_id,
+        plan_year,
+        unit_scope || ' row ' || admin_unit_id || ' in a report of the other era' as problem,
+        project_count as city_project_count,
+        null::integer as parts_project_count,
+        plan_ttg_bn_vnd as city_plan_ttg_bn_vnd,
+        null::decimal(24, 6) as parts_plan_ttg_bn_vnd,
+        plan_city_bn_vnd as city_plan_city_bn_vnd,
+        null::decimal(24, 6) as parts_plan_city_bn_vnd,
+        disbursed_in_period_bn_vnd as city_in_period_bn_vnd,
+        null::decimal(24, 6) as parts_in_period_bn_vnd,
+        disbursed_cumulative_bn_vnd as city_cumulative_bn_vnd,
+        null::decimal(24, 6) as parts_cumulative_bn_vnd
+    from local_rows
+    where (unit_scope = 'district') != has_district_level
+),
+
+final as (
+    select * from mismatches
+    union all
+    select * from wrong_era
 )
 
 select * from final

@@ -1,7 +1,9 @@
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_project_disbursements'}}}) }}
 
--- A project reports under the city or a district-level unit whose version is valid
--- on the report's as-of date.
+-- A project reports under a unit whose version is valid on the report's as-of date, at
+-- a level of that era: the city or a district while districts exist (reports cut
+-- before 2025-07-01), the city or a commune-level unit directly under the city after
+-- (a pre-reform commune, under a district, is never a reporting unit).
 with
 
 project_disbursements as (
@@ -18,6 +20,7 @@ joined as (
         project_disbursements.admin_unit_id,
         project_disbursements.as_of_date,
         admin_units.admin_level,
+        admin_units.parent_admin_unit_id,
         admin_units.valid_from,
         admin_units.valid_to
     from project_disbursements
@@ -29,7 +32,10 @@ final as (
     select * from joined
     where
         admin_level is null
-        or admin_level not in ('city', 'district')
+        or not (
+            admin_level in ('city', 'district')
+            or (admin_level = 'commune' and parent_admin_unit_id = '01')
+        )
         or as_of_date < valid_from
         or as_of_date > coalesce(valid_to, date '9999-12-31')
 )

@@ -55,7 +55,7 @@ city_disbursed as (
         plan_year as period_year,
         disbursed_cumulative_bn_vnd as total_bn_vnd
     from disbursement
-    where admin_unit_id = '01' and month(as_of_date) = 12
+    where admin_unit_id = '01' and unit_scope = 'city_total' and month(as_of_date) = 12
 ),
 
 city_level_projects as (

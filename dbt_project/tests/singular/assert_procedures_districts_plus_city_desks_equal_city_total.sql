@@ -1,10 +1,10 @@
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_procedure_throughputs'}}}) }}
 
--- Roll-up check: in every period, the dossiers received by the city (row '01') are those
--- received at the city departments' desks plus those of every district row (each district
--- counts its own desk and its communes' desks). Desks outside any district other than the
--- city's (communes from 2025-07-01) are added to the city-desk side, so the claim holds
--- across the reform.
+-- Roll-up check: in every complete period, the dossiers received by the city (row '01')
+-- are those received at the city departments' desks plus those of the reporting units -
+-- the districts (each with its communes' desks) before 2025-07-01, the communes from then
+-- on. The units' monthly rows are summed over the period, so a period across the reform
+-- (2025, 2025-H2 ...) adds districts and communes each for the months they existed.
 with
 
 throughputs as (
@@ -19,35 +19,47 @@ periods as (
     select * from {{ ref('dim_periods') }}
 ),
 
-outside_districts_by_month as (
+city_desks_by_month as (
     select
         date_trunc('month', received_date)::date as month_start_date,
-        count_if(desk_level = 'city') as city_desk_count,
-        count_if(desk_level <> 'city' and district_admin_unit_id is null) as no_district_count
+        count(*) as city_desk_count
     from dossiers
+    where desk_level = 'city'
     group by date_trunc('month', received_date)
 ),
 
-outside_districts as (
+units_by_month as (
     select
-        periods.period_id,
-        sum(outside_districts_by_month.city_desk_count) as city_desk_count,
-        sum(outside_districts_by_month.no_district_count) as no_district_count
-    from outside_districts_by_month
-    inner join periods
-        on
-            outside_districts_by_month.month_start_date between periods.start_date
-            and periods.end_date
-    group by periods.period_id
+        period_start_date as month_start_date,
+        sum(received_count) as units_received_count,
+        count_if(admin_level = 'district') as district_rows,
+        count_if(admin_level = 'commune') as commune_rows
+    from throughputs
+    where period_type = 'month' and admin_level in ('district', 'commune')
+    group by period_start_date
 ),
 
-district_totals as (
+months as (
     select
-        period_id,
-        sum(received_count) as districts_received_count
-    from throughputs
-    where admin_level = 'district'
-    group by period_id
+        coalesce(
+            city_desks_by_month.month_start_date, units_by_month.month_start_date
+        ) as month_start_date,
+        coalesce(city_desks_by_month.city_desk_count, 0) as city_desk_count,
+        coalesce(units_by_month.units_received_count, 0) as units_received_count
+    from city_desks_by_month
+    full outer join units_by_month
+        on city_desks_by_month.month_start_date = units_by_month.month_start_date
+),
+
+parts as (
+    select
+        periods.period_id,
+        sum(months.city_desk_count) as city_desk_count,
+        sum(months.units_received_count) as units_received_count
+    from months
+    inner join periods
+        on months.month_start_date between periods.start_date and periods.end_date
+    group by periods.period_id
 ),
 
 city_rows as (
@@ -55,26 +67,21 @@ city_rows as (
         period_id,
         received_count as city_received_count
     from throughputs
-    where admin_level = 'city'
+    where admin_level = 'city' and is_complete
 ),
 
 final as (
     select
         city_rows.period_id,
         city_rows.city_received_count,
-        coalesce(outside_districts.city_desk_count, 0) as city_desk_count,
-        coalesce(outside_districts.no_district_count, 0) as no_district_count,
-        coalesce(district_totals.districts_received_count, 0) as districts_received_count
+        coalesce(parts.city_desk_count, 0) as city_desk_count,
+        coalesce(parts.units_received_count, 0) as units_received_count
     from city_rows
-    left join outside_districts
-        on city_rows.period_id = outside_districts.period_id
-    left join district_totals
-        on city_rows.period_id = district_totals.period_id
+    left join parts
+        on city_rows.period_id = parts.period_id
     where
         city_rows.city_received_count
-        <> coalesce(outside_districts.city_desk_count, 0)
-        + coalesce(outside_districts.no_district_count, 0)
-        + coalesce(district_totals.districts_received_count, 0)
+        <> coalesce(parts.city_desk_count, 0) + coalesce(parts.units_received_count, 0)
 )
 
 select * from final

@@ -3,7 +3,8 @@
 -- Stock-flow identities of the throughput mart, per unit and period: to process = backlog +
 -- received = finished + ended + backlog at period end; finished = on time + late; the
 -- backlog at period end = in progress on time + late; no count is negative; and a month's
--- backlog is the previous month's backlog at period end.
+-- backlog is the previous month's backlog at period end. Incomplete rows carry no measures
+-- (null) and are skipped; so is the month after one.
 with
 
 throughputs as (
@@ -15,7 +16,10 @@ months as (
         *,
         lag(backlog_end_count) over (
             partition by admin_unit_id order by period_start_date
-        ) as previous_backlog_end_count
+        ) as previous_backlog_end_count,
+        lag(is_complete) over (
+            partition by admin_unit_id order by period_start_date
+        ) as is_previous_complete
     from throughputs
     where period_type = 'month'
 ),
@@ -55,7 +59,10 @@ unbalanced as (
         procedure_throughput_id,
         'backlog is not the previous month''s backlog at end' as problem
     from months
-    where backlog_count <> coalesce(previous_backlog_end_count, 0)
+    where
+        is_complete
+        and coalesce(is_previous_complete, true)
+        and backlog_count <> coalesce(previous_backlog_end_count, 0)
 ),
 
 final as (

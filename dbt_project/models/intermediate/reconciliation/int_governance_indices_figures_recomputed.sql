@@ -1,75 +1,81 @@
--- Published figures of the governance-indices domain (I1..I28) recomputed from
--- fct_governance_index_scores: each figure is the score or the rank of one unit in one
--- index and year (I7 and I13, 2022, are read as published for 2022), and I28 is the
--- mean score of the 30 district-level units in the district PAR index of 2022.
+-- Published figures of the governance-indices domain (both reference files, use
+-- reproduce or bound) recomputed from fct_governance_index_scores, read from each
+-- figure's row: indicator <index>[_rank|_mean] with index par_index, sipas, papi, pci
+-- or district_par_index (index_code in upper case), period = the index year, admin_unit
+-- = the unit scored. No suffix: the unit's score; _rank: its rank, which counts only
+-- when the figure's unit rank_of_<n> is the number of units ranked that year (63
+-- provinces, 34 from 2025, 30 districts); _mean: the mean score of the district-level
+-- units of the city in that index and year (exact decimal sum, then one division).
 with
+
+figures as (
+    select * from {{ ref('stg_reference__published_figures') }}
+    where domain = 'indices' and use in ('reproduce', 'bound')
+),
 
 scores as (
     select * from {{ ref('fct_governance_index_scores') }}
 ),
 
-figure_definitions (figure_id, index_code, index_year, admin_unit_id, measure) as (
-    values
-    ('I1', 'PAR_INDEX', 2023, '01', 'score'),
-    ('I2', 'PAR_INDEX', 2023, '01', 'rank'),
-    ('I3', 'PAR_INDEX', 2024, '01', 'score'),
-    ('I4', 'PAR_INDEX', 2024, '01', 'rank'),
-    ('I5', 'SIPAS', 2023, '01', 'score'),
-    ('I6', 'SIPAS', 2023, '01', 'rank'),
-    ('I7', 'SIPAS', 2022, '01', 'score'),
-    ('I8', 'SIPAS', 2022, '01', 'rank'),
-    ('I9', 'SIPAS', 2024, '01', 'score'),
-    ('I10', 'SIPAS', 2024, '01', 'rank'),
-    ('I11', 'PAPI', 2023, '01', 'score'),
-    ('I12', 'PAPI', 2023, '01', 'rank'),
-    ('I13', 'PAPI', 2022, '01', 'score'),
-    ('I14', 'PAPI', 2024, '01', 'score'),
-    ('I15', 'PAPI', 2024, '01', 'rank'),
-    ('I16', 'PCI', 2023, '01', 'score'),
-    ('I17', 'PCI', 2023, '01', 'rank'),
-    ('I18', 'PCI', 2024, '01', 'score'),
-    ('I19', 'PCI', 2024, '01', 'rank'),
-    ('I20', 'DISTRICT_PAR_INDEX', 2022, '01-002', 'rank'),
-    ('I21', 'DISTRICT_PAR_INDEX', 2023, '01-006', 'score'),
-    ('I22', 'DISTRICT_PAR_INDEX', 2023, '01-006', 'rank'),
-    ('I23', 'DISTRICT_PAR_INDEX', 2023, '01-019', 'score'),
-    ('I24', 'DISTRICT_PAR_INDEX', 2023, '01-002', 'score'),
-    ('I25', 'DISTRICT_PAR_INDEX', 2023, '01-005', 'score'),
-    ('I26', 'DISTRICT_PAR_INDEX', 2023, '01-280', 'score'),
-    ('I27', 'DISTRICT_PAR_INDEX', 2023, '01-280', 'rank')
+parsed as (
+    select
+        figure_id,
+        admin_unit as admin_unit_id,
+        try_cast(period as integer) as index_year,
+        unit,
+        upper(
+            regexp_extract(
+                indicator, '^(par_index|sipas|papi|pci|district_par_index)(_rank|_mean)?$', 1
+            )
+        ) as index_code,
+        coalesce(
+            nullif(
+                regexp_extract(
+                    indicator, '^(par_index|sipas|papi|pci|district_par_index)(_rank|_mean)?$', 2
+                ),
+                ''
+            ),
+            '_score'
+        ) as measure
+    from figures
 ),
 
 unit_figures as (
     select
-        figure_definitions.figure_id,
-        case figure_definitions.measure
-            when 'score' then scores.score::double
-            when 'rank' then scores.rank::double
+        parsed.figure_id,
+        case parsed.measure
+            when '_score' then scores.score::double
+            when '_rank' then (
+                case when parsed.unit = 'rank_of_' || scores.ranked_units then scores.rank end
+            )::double
         end as warehouse_value
-    from figure_definitions
+    from parsed
     inner join scores
         on
-            figure_definitions.index_code = scores.index_code
-            and figure_definitions.index_year = scores.index_year
-            and figure_definitions.admin_unit_id = scores.admin_unit_id
+            parsed.index_code = scores.index_code
+            and parsed.index_year = scores.index_year
+            and parsed.admin_unit_id = scores.admin_unit_id
+    where parsed.measure in ('_score', '_rank')
 ),
 
-district_mean_2022 as (
+district_means as (
     select
-        'I28' as figure_id,
-        -- exact decimal sum, then one division (a double running mean drifts).
-        sum(score)::double / count(score) as warehouse_value
-    from scores
-    where
-        index_code = 'DISTRICT_PAR_INDEX'
-        and index_year = 2022
-        and scope = 'district'
+        parsed.figure_id,
+        sum(scores.score)::double / count(scores.score) as warehouse_value
+    from parsed
+    inner join scores
+        on
+            parsed.index_code = scores.index_code
+            and parsed.index_year = scores.index_year
+            and scores.scope = 'district'
+    where parsed.measure = '_mean' and parsed.admin_unit_id = '01'
+    group by parsed.figure_id
 ),
 
 final as (
     select * from unit_figures
     union all
-    select * from district_mean_2022
+    select * from district_means
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- Budget categories (outline lines of form 93/CK-NSNN) found in the reports: one row
--- per line_path. Labels and codes come from the latest report that carries the line;
--- is_leaf is true when no report has a line below it.
+-- per line_path. Labels and codes come from the latest report that carries the line,
+-- with the code under each budget index (Circular 324/2016 to 2025, 130/2025 from 2026)
+-- kept apart; is_leaf is true when no report has a line below it.
 with
 
 lines as (
@@ -14,7 +15,8 @@ ranked_lines as (
         outline_level,
         item_name,
         budget_code,
-        budget_year * 10 + case report_period when '12T' then 2 else 1 end as report_rank
+        budget_index,
+        budget_year * 100 + replace(report_period, 'T', '')::integer as report_rank
     from lines
 ),
 
@@ -24,7 +26,14 @@ paths as (
         arg_max(outline_code, report_rank) as outline_code,
         arg_max(outline_level, report_rank) as outline_level,
         arg_max(item_name, report_rank) as item_name,
-        arg_max(budget_code, report_rank) filter (where budget_code is not null) as budget_code
+        arg_max(budget_code, report_rank) filter (where budget_code is not null) as budget_code,
+        arg_max(budget_index, report_rank) as budget_index,
+        arg_max(budget_code, report_rank) filter (
+            where budget_code is not null and budget_index = '324/2016/TT-BTC'
+        ) as budget_code_tt324,
+        arg_max(budget_code, report_rank) filter (
+            where budget_code is not null and budget_index = '130/2025/TT-BTC'
+        ) as budget_code_tt130
     from ranked_lines
     group by line_path
 ),
@@ -36,6 +45,9 @@ with_parents as (
         outline_level,
         item_name,
         budget_code,
+        budget_index,
+        budget_code_tt324,
+        budget_code_tt130,
         split_part(line_path, '/', 1) as section_code,
         case
             when outline_level > 0
@@ -72,6 +84,9 @@ with_groups as (
         with_parents.outline_level,
         with_parents.item_name,
         with_parents.budget_code,
+        with_parents.budget_index,
+        with_parents.budget_code_tt324,
+        with_parents.budget_code_tt130,
         with_parents.section_code,
         with_parents.group_line_path,
         with_parents.parent_line_path,
@@ -97,6 +112,7 @@ classified as (
             when section_code = 'A' and group_name like '%nội địa%' then 'domestic'
             when section_code = 'A' and group_name like '%dầu thô%' then 'crude_oil'
             when section_code = 'A' and group_name like '%xuất%khẩu%' then 'import_export'
+            when section_code = 'A' and group_name like '%thu khác%' then 'other'
             when section_code = 'A' and group_name like '%viện trợ%' then 'aid'
             when section_code = 'B' and group_name like '%đầu tư phát triển%'
                 then 'development_investment'
@@ -117,6 +133,9 @@ final as (
         parent_line_path as parent_budget_category_id,
         item_name,
         budget_code,
+        budget_index,
+        budget_code_tt324,
+        budget_code_tt130,
         case length(budget_code)
             when 4 then 'muc'
             when 3 then 'loai'

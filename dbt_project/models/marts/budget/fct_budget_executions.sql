@@ -1,7 +1,9 @@
 -- Budget execution against both estimates, per unit, report period and outline line:
 -- one row per (admin_unit_id, unit_scope, period_id, budget_category_id). Rates are
 -- execution / estimate x 100 on each plan basis; the y/y ratio compares the execution
--- with the same report (6T or 12T) of the previous budget year. Rates are not capped.
+-- with the same report (3T, 6T, 9T or 12T) of the previous budget year of the same unit,
+-- only when both cover the same span a year apart (the communes' 2025, which starts on
+-- 2025-07-01, is no base for their 2026). Rates are not capped.
 with
 
 lines as (
@@ -19,6 +21,8 @@ pivoted as (
         period_id,
         admin_unit_id,
         unit_scope,
+        execution_start_date,
+        execution_end_date,
         budget_category_id,
         max(amount_bn_vnd) filter (
             where stage = 'estimate' and plan_basis = 'superior_assigned'
@@ -34,6 +38,8 @@ pivoted as (
         period_id,
         admin_unit_id,
         unit_scope,
+        execution_start_date,
+        execution_end_date,
         budget_category_id
 ),
 
@@ -49,6 +55,10 @@ with_prior_year as (
             and pivoted.report_period = prior_year.report_period
             and pivoted.budget_category_id = prior_year.budget_category_id
             and pivoted.budget_year = prior_year.budget_year + 1
+            and (pivoted.execution_start_date - interval 1 year)::date
+            is not distinct from prior_year.execution_start_date
+            and (pivoted.execution_end_date - interval 1 year)::date
+            is not distinct from prior_year.execution_end_date
 ),
 
 rated as (
@@ -74,6 +84,8 @@ final as (
         rated.period_id,
         rated.budget_year,
         rated.report_period,
+        rated.execution_start_date,
+        rated.execution_end_date,
         rated.budget_category_id,
         categories.item_name,
         categories.outline_level,

@@ -1,6 +1,6 @@
 -- Budget amounts at the lowest grain (BOOST-like long layout): one row per report
--- (budget year, 6T/12T), unit, outline line and stage/plan basis. Every raw line gives
--- three rows (estimate under both bases, execution); a null amount keeps its marker.
+-- (budget year, 3T/6T/9T/12T), unit, outline line and stage/plan basis. Every raw line
+-- gives three rows (estimate under both bases, execution); a null amount keeps its marker.
 with
 
 lines as (
@@ -11,7 +11,9 @@ line_periods as (
     select
         *,
         case report_period
+            when '3T' then budget_year::varchar || '-Q1'
             when '6T' then budget_year::varchar || '-H1'
+            when '9T' then budget_year::varchar || '-YTD09'
             when '12T' then budget_year::varchar
         end as period_id
     from lines
@@ -25,6 +27,9 @@ superior_estimates as (
         period_id,
         admin_unit_id,
         unit_scope,
+        execution_start_date,
+        execution_end_date,
+        budget_index,
         line_path,
         'estimate' as stage,  -- noqa: RF04
         'superior_assigned' as plan_basis,
@@ -42,6 +47,9 @@ council_estimates as (
         period_id,
         admin_unit_id,
         unit_scope,
+        execution_start_date,
+        execution_end_date,
+        budget_index,
         line_path,
         'estimate' as stage,  -- noqa: RF04
         'council_approved' as plan_basis,
@@ -59,6 +67,9 @@ executions as (
         period_id,
         admin_unit_id,
         unit_scope,
+        execution_start_date,
+        execution_end_date,
+        budget_index,
         line_path,
         'execution' as stage,  -- noqa: RF04
         null::varchar as plan_basis,
@@ -85,6 +96,9 @@ final as (
         period_id,
         admin_unit_id,
         unit_scope,
+        execution_start_date,
+        execution_end_date,
+        budget_index,
         line_path as budget_category_id,
         stage,
         plan_basis,

@@ -1,3 +1,6 @@
+-- Where the territory of every commune version that ended went: `step` rows link
+-- consecutive versions (the 2025-01-01 mergers, the 2025-07-01 reform), `to_current`
+-- rows compose them into the communes in force today.
 with
 
 crosswalks as (
@@ -6,12 +9,14 @@ crosswalks as (
 
 final as (
     select
-        old_admin_unit_id || '>' || new_admin_unit_id as crosswalk_id,
+        crosswalk_type || ':' || old_admin_unit_id || '>' || new_admin_unit_id as crosswalk_id,
         old_admin_unit_id,
         new_admin_unit_id,
         allocation_weight,
         is_primary,
-        allocation_method
+        allocation_method,
+        crosswalk_type,
+        change_date
     from crosswalks
 )
 

@@ -1,8 +1,10 @@
--- One row per dossier with the flags of Decision 766/QĐ-TTg. On time: finished on or
--- before the due date extended by the supplement wait (working days), with at most one
--- supplement request; a dossier still in progress is on time while it is not yet due at
--- the status date (the last day of the latest month received); a refused, stopped or
--- withdrawn dossier is neither (null).
+-- One row per dossier, in its latest extracted state, with the flags of Decision
+-- 766/QĐ-TTg. On time: finished on or before the due date extended by the supplement
+-- wait (working days), with at most one supplement request; a dossier still in progress
+-- is on time while it is not yet due at its status date (the day its state was
+-- extracted); a refused, stopped or withdrawn dossier is neither (null). The reporting
+-- unit is what the throughput mart counts the dossier under: the district of its desk
+-- before the reform, the commune itself after it, none for city departments.
 with
 
 dossiers as (
@@ -17,19 +19,20 @@ calendar as (
     select * from {{ ref('int_calendar_days_numbered') }}
 ),
 
-status_dates as (
-    select last_day(max(received_at)::date) as status_as_of_date
-    from dossiers
-),
-
 dated as (
     select
         dossiers.*,
         admin_units.district_admin_unit_id,
+        case
+            when dossiers.desk_level = 'city' then null
+            when admin_units.district_admin_unit_id is not null
+                then admin_units.district_admin_unit_id
+            else dossiers.admin_unit_id
+        end as reporting_admin_unit_id,
         deadline.calendar_date as extended_due_date,
-        status_dates.status_as_of_date
+        dossiers.extracted_at as status_as_of_at,
+        dossiers.extracted_at::date as status_as_of_date
     from dossiers
-    cross join status_dates
     left join admin_units
         on dossiers.admin_unit_id = admin_units.admin_unit_id
     left join calendar as due_day
@@ -66,8 +69,10 @@ final as (
         procedure_code,
         admin_unit_id,
         district_admin_unit_id,
+        reporting_admin_unit_id,
         desk_level,
         strftime(received_at, '%Y-%m') as period_id,
+        first_export_month,
         channel,
         status,
         received_at,
@@ -80,6 +85,7 @@ final as (
         extended_due_date,
         finished_at::date as finished_date,
         ended_at::date as ended_date,
+        status_as_of_at,
         status_as_of_date,
         supplement_requests,
         supplement_wait_days,

@@ -1,17 +1,28 @@
--- Dossier throughput of the city and of each district per period (month, quarter, half,
--- year, year to date), by the stock-flow of Decision 766/QĐ-TTg: to process = backlog at
--- the end of the previous period + received; on-time rate (2.1) = (finished on time +
--- in progress and not yet due at period end) / to process. A district counts its own desk
--- and its communes' desks; the city counts every desk.
+-- Dossier throughput of the city and of each reporting unit per period (month, quarter,
+-- half, year, year to date), by the stock-flow of Decision 766/QĐ-TTg: to process =
+-- backlog at the end of the previous period + received; on-time rate (2.1) = (finished on
+-- time + in progress and not yet due at period end) / to process. Before the reform a
+-- district counts its own desk and its communes' desks; from 2025-07-01 each commune
+-- counts its own desk; the city counts every desk (its departments plus the districts, or
+-- plus the communes).
+--
+-- Completeness: a period in which an expected reporting unit delivered nothing for a month
+-- (fct_procedure_coverages) is flagged (is_complete false, missing_unit_count) and its
+-- measures are null, never zero. Stocks of later periods are counted from the dossiers
+-- loaded, so they lack the dossiers of a missing month that are still open.
 --
 -- Set-based for tens of millions of dossiers: each dossier is reduced to the months of its
 -- events (received, finished, ended, became late while open, closed while late); the
--- events are counted per district and month; stocks at each month end are running sums of
+-- events are counted per unit and month; stocks at each month end are running sums of
 -- those counts; longer periods are built from their months.
 with
 
 dossiers as (
     select * from {{ ref('fct_dossiers') }}
+),
+
+coverage as (
+    select * from {{ ref('fct_procedure_coverages') }}
 ),
 
 admin_units as (
@@ -24,7 +35,7 @@ periods as (
 
 dossier_months as (
     select
-        district_admin_unit_id,
+        reporting_admin_unit_id,
         date_trunc('month', received_date)::date as received_month,
         date_trunc('month', finished_date)::date as finished_month,
         date_trunc('month', ended_date)::date as ended_month,
@@ -52,7 +63,7 @@ late_while_open as (
 
 received_flows as (
     select
-        district_admin_unit_id,
+        reporting_admin_unit_id,
         received_month as month_start_date,
         count(*) as received_count,
         count_if(is_same_day) as same_day_count,
@@ -61,51 +72,51 @@ received_flows as (
         count_if(is_fee_bearing and is_paid_online) as paid_online_count,
         count_if(is_digitised) as digitised_count
     from dossier_months
-    group by district_admin_unit_id, received_month
+    group by reporting_admin_unit_id, received_month
 ),
 
 finished_flows as (
     select
-        district_admin_unit_id,
+        reporting_admin_unit_id,
         finished_month as month_start_date,
         count(*) as finished_count,
         count_if(is_on_time) as finished_on_time_count,
         sum(resolution_days) as resolution_days_sum
     from dossier_months
     where finished_month is not null
-    group by district_admin_unit_id, finished_month
+    group by reporting_admin_unit_id, finished_month
 ),
 
 ended_flows as (
     select
-        district_admin_unit_id,
+        reporting_admin_unit_id,
         ended_month as month_start_date,
         count(*) as ended_count
     from dossier_months
     where ended_month is not null
-    group by district_admin_unit_id, ended_month
+    group by reporting_admin_unit_id, ended_month
 ),
 
 late_started_flows as (
     select
-        district_admin_unit_id,
+        reporting_admin_unit_id,
         late_month as month_start_date,
         count(*) as late_started_count
     from late_while_open
-    group by district_admin_unit_id, late_month
+    group by reporting_admin_unit_id, late_month
 ),
 
 late_closed_flows as (
     select
-        district_admin_unit_id,
+        reporting_admin_unit_id,
         closed_month as month_start_date,
         count(*) as late_closed_count
     from late_while_open
     where closed_month is not null
-    group by district_admin_unit_id, closed_month
+    group by reporting_admin_unit_id, closed_month
 ),
 
-district_flows as (
+reporting_flows as (
     select * from received_flows
     union all by name
     select * from finished_flows
@@ -124,15 +135,15 @@ city as (
 
 unit_flows as (
     select
-        district_flows.*,
-        district_flows.district_admin_unit_id as admin_unit_id
-    from district_flows
-    where district_flows.district_admin_unit_id is not null
+        reporting_flows.*,
+        reporting_flows.reporting_admin_unit_id as admin_unit_id
+    from reporting_flows
+    where reporting_flows.reporting_admin_unit_id is not null
     union all
     select
-        district_flows.*,
+        reporting_flows.*,
         city.admin_unit_id
-    from district_flows
+    from reporting_flows
     cross join city
 ),
 
@@ -156,21 +167,21 @@ monthly_flows as (
     group by admin_unit_id, month_start_date
 ),
 
-coverage as (
+span as (
     select
-        min(received_month) as first_month_start_date,
-        last_day(max(received_month)) as last_month_end_date
-    from dossier_months
+        min(month_start_date) as first_month_start_date,
+        last_day(max(month_start_date)) as last_month_end_date
+    from coverage
 ),
 
 covered_periods as (
     select periods.*
     from periods
-    cross join coverage
+    cross join span
     where
         periods.period_type in ('month', 'quarter', 'half', 'year', 'year_to_date')
-        and periods.start_date >= coverage.first_month_start_date
-        and periods.end_date <= coverage.last_month_end_date
+        and periods.start_date >= span.first_month_start_date
+        and periods.end_date <= span.last_month_end_date
 ),
 
 covered_months as (
@@ -188,7 +199,9 @@ reporting_units as (
         valid_from,
         coalesce(valid_to, date '9999-12-31') as valid_to
     from admin_units
-    where admin_level in ('city', 'district')
+    where
+        admin_level in ('city', 'district')
+        or (admin_level = 'commune' and district_admin_unit_id is null)
 ),
 
 unit_months as (
@@ -202,6 +215,25 @@ unit_months as (
         on
             reporting_units.valid_from <= covered_months.month_start_date
             and reporting_units.valid_to >= covered_months.month_end_date
+),
+
+-- Expected units that delivered nothing for a month: the unit's own row, and every unit
+-- for the city row (the city's departments' desks included).
+missing_unit_months as (
+    select
+        coverage.admin_unit_id as missing_admin_unit_id,
+        coverage.month_start_date,
+        coverage.admin_unit_id
+    from coverage
+    where coverage.is_missing and coverage.admin_level <> 'city'
+    union all
+    select
+        coverage.admin_unit_id as missing_admin_unit_id,
+        coverage.month_start_date,
+        city.admin_unit_id
+    from coverage
+    cross join city
+    where coverage.is_missing
 ),
 
 monthly as (
@@ -286,9 +318,59 @@ rolled_up as (
         covered_periods.month_count
 ),
 
+missing_by_period as (
+    select
+        missing_unit_months.admin_unit_id,
+        covered_periods.period_id,
+        count(distinct missing_unit_months.missing_admin_unit_id) as missing_unit_count
+    from missing_unit_months
+    inner join covered_periods
+        on
+            missing_unit_months.month_start_date between covered_periods.start_date
+            and covered_periods.end_date
+    group by missing_unit_months.admin_unit_id, covered_periods.period_id
+),
+
 complete_periods as (
-    select * from rolled_up
-    where months_present = month_count
+    select
+        rolled_up.*,
+        coalesce(missing_by_period.missing_unit_count, 0) as missing_unit_count,
+        coalesce(missing_by_period.missing_unit_count, 0) = 0 as is_complete
+    from rolled_up
+    left join missing_by_period
+        on
+            rolled_up.admin_unit_id = missing_by_period.admin_unit_id
+            and rolled_up.period_id = missing_by_period.period_id
+    where rolled_up.months_present = rolled_up.month_count
+),
+
+measured as (
+    select
+        admin_unit_id,
+        admin_level,
+        period_id,
+        period_type,
+        period_start_date,
+        period_end_date,
+        is_complete,
+        missing_unit_count,
+        backlog_count,
+        received_count,
+        backlog_count + received_count as to_process_count,
+        finished_count,
+        finished_on_time_count,
+        finished_count - finished_on_time_count as finished_late_count,
+        ended_count,
+        backlog_end_count - in_progress_late_count as in_progress_on_time_count,
+        in_progress_late_count,
+        backlog_end_count,
+        same_day_count,
+        online_count,
+        fee_bearing_count,
+        paid_online_count,
+        digitised_count,
+        resolution_days_sum
+    from complete_periods
 ),
 
 final as (
@@ -300,31 +382,54 @@ final as (
         period_type,
         period_start_date,
         period_end_date,
-        backlog_count::bigint as backlog_count,
-        received_count::bigint as received_count,
-        (backlog_count + received_count)::bigint as to_process_count,
-        finished_count::bigint as finished_count,
-        finished_on_time_count::bigint as finished_on_time_count,
-        (finished_count - finished_on_time_count)::bigint as finished_late_count,
-        ended_count::bigint as ended_count,
-        (backlog_end_count - in_progress_late_count)::bigint as in_progress_on_time_count,
-        in_progress_late_count::bigint as in_progress_late_count,
-        backlog_end_count::bigint as backlog_end_count,
-        same_day_count::bigint as same_day_count,
-        online_count::bigint as online_count,
-        fee_bearing_count::bigint as fee_bearing_count,
-        paid_online_count::bigint as paid_online_count,
-        digitised_count::bigint as digitised_count,
-        100.0 * (finished_on_time_count + backlog_end_count - in_progress_late_count)
-        / nullif(backlog_count + received_count, 0) as on_time_rate_pct,
-        100.0 * (finished_count - finished_on_time_count + in_progress_late_count)
-        / nullif(backlog_count + received_count, 0) as late_rate_pct,
-        resolution_days_sum / nullif(finished_count, 0) as avg_resolution_days,
-        100.0 * same_day_count / nullif(received_count, 0) as same_day_share_pct,
-        100.0 * online_count / nullif(received_count, 0) as online_share_pct,
-        100.0 * paid_online_count / nullif(fee_bearing_count, 0) as online_payment_share_pct,
-        100.0 * digitised_count / nullif(received_count, 0) as digitised_share_pct
-    from complete_periods
+        is_complete,
+        missing_unit_count::bigint as missing_unit_count,
+        case when is_complete then backlog_count end::bigint as backlog_count,
+        case when is_complete then received_count end::bigint as received_count,
+        case when is_complete then to_process_count end::bigint as to_process_count,
+        case when is_complete then finished_count end::bigint as finished_count,
+        case when is_complete then finished_on_time_count end::bigint
+            as finished_on_time_count,
+        case when is_complete then finished_late_count end::bigint as finished_late_count,
+        case when is_complete then ended_count end::bigint as ended_count,
+        case when is_complete then in_progress_on_time_count end::bigint
+            as in_progress_on_time_count,
+        case when is_complete then in_progress_late_count end::bigint
+            as in_progress_late_count,
+        case when is_complete then backlog_end_count end::bigint as backlog_end_count,
+        case when is_complete then same_day_count end::bigint as same_day_count,
+        case when is_complete then online_count end::bigint as online_count,
+        case when is_complete then fee_bearing_count end::bigint as fee_bearing_count,
+        case when is_complete then paid_online_count end::bigint as paid_online_count,
+        case when is_complete then digitised_count end::bigint as digitised_count,
+        case
+            when is_complete
+                then
+                    100.0 * (finished_on_time_count + in_progress_on_time_count)
+                    / nullif(to_process_count, 0)
+        end as on_time_rate_pct,
+        case
+            when is_complete
+                then
+                    100.0 * (finished_late_count + in_progress_late_count)
+                    / nullif(to_process_count, 0)
+        end as late_rate_pct,
+        case
+            when is_complete then resolution_days_sum / nullif(finished_count, 0)
+        end as avg_resolution_days,
+        case
+            when is_complete then 100.0 * same_day_count / nullif(received_count, 0)
+        end as same_day_share_pct,
+        case
+            when is_complete then 100.0 * online_count / nullif(received_count, 0)
+        end as online_share_pct,
+        case
+            when is_complete then 100.0 * paid_online_count / nullif(fee_bearing_count, 0)
+        end as online_payment_share_pct,
+        case
+            when is_complete then 100.0 * digitised_count / nullif(received_count, 0)
+        end as digitised_share_pct
+    from measured
 )
 
 select * from final

@@ -6,13 +6,18 @@ source as (
 
 renamed as (
     select
-        budget_year::varchar || '-' || report_period || '/' || sheet_name || '/' || line_path
+        budget_year::varchar || '-' || report_period || '/' || sheet_name
+        || coalesce('/' || nullif(unit_name, sheet_name), '') || '/' || line_path
             as budget_line_id,
         budget_year,
         report_period,
         sheet_name,
+        unit_name,
         admin_unit_id,
         unit_scope,
+        execution_start_date,
+        execution_end_date,
+        budget_index,
         outline_code,
         line_path,
         outline_level,

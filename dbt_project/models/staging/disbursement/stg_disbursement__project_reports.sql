@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        report_month || '|' || project_code as project_report_id,
+        report_month || '|' || plan_year || '|' || project_code as project_report_id,
         report_month,
         project_code,
         project_name,
@@ -15,7 +15,7 @@ renamed as (
         unit_name,
         admin_unit_id,
         as_of_date,
-        year(as_of_date)::integer as plan_year,
+        plan_year::integer as plan_year,
         plan_ttg_bn_vnd,
         plan_city_bn_vnd,
         disbursed_in_period_bn_vnd,

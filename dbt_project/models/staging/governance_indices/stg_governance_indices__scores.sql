@@ -16,6 +16,7 @@ renamed as (
         score,
         rank,
         ranked_units,
+        source_note,
         _load_id,
         _source_file_name,
         _source_file_sha256,

@@ -29,6 +29,8 @@ renamed as (
         is_digitised,
         has_e_result,
         rating::integer as rating,
+        extracted_at,
+        first_export_month,
         _load_id,
         _source_file_name,
         _source_file_sha256,

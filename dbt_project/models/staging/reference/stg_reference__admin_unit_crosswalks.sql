@@ -10,7 +10,9 @@ renamed as (
         new_admin_unit_id,
         allocation_weight,
         is_primary,
-        method as allocation_method
+        method as allocation_method,
+        crosswalk_type,
+        change_date
     from source
 )
 
