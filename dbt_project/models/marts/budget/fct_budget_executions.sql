@@ -27,9 +27,15 @@ pivoted as (
         max(amount_bn_vnd) filter (
             where stage = 'estimate' and plan_basis = 'superior_assigned'
         ) as estimate_superior_bn_vnd,
+        max(estimate_assigned_by) filter (
+            where stage = 'estimate' and plan_basis = 'superior_assigned'
+        ) as estimate_superior_assigned_by,
         max(amount_bn_vnd) filter (
             where stage = 'estimate' and plan_basis = 'council_approved'
         ) as estimate_council_bn_vnd,
+        max(estimate_assigned_by) filter (
+            where stage = 'estimate' and plan_basis = 'council_approved'
+        ) as estimate_council_approved_by,
         max(amount_bn_vnd) filter (where stage = 'execution') as execution_bn_vnd
     from lines
     group by
@@ -93,7 +99,9 @@ final as (
         categories.category_subgroup,
         categories.is_leaf,
         rated.estimate_superior_bn_vnd::decimal(24, 6) as estimate_superior_bn_vnd,
+        rated.estimate_superior_assigned_by,
         rated.estimate_council_bn_vnd::decimal(24, 6) as estimate_council_bn_vnd,
+        rated.estimate_council_approved_by,
         rated.execution_bn_vnd::decimal(24, 6) as execution_bn_vnd,
         rated.execution_prior_year_bn_vnd::decimal(24, 6) as execution_prior_year_bn_vnd,
         rated.execution_rate_superior_estimate_pct,
