@@ -100,6 +100,32 @@ def test_a_month_without_its_export_is_flagged_incomplete_not_zero(data) -> None
     assert shown == 0
 
 
+def test_restated_series_flags_the_missing_month_not_zero(data) -> None:
+    """On today's boundaries too, the month without its export is incomplete for every
+    commune and the city desks (null measures); the month before stays complete."""
+    with published(data) as con:
+        rows = con.execute(
+            """
+            select period_id, count(*), count(*) filter (where is_complete),
+                count(received_count), count(on_time_rate_pct),
+                count(*) filter (where missing_unit_count > 0)
+            from marts.fct_procedure_throughputs_restated
+            where period_id in (?, ?, '2025-Q4')
+            group by period_id order by period_id
+            """,
+            [PREVIOUS, MISSING],
+        ).fetchall()
+        units = con.execute(
+            "select count(*) + 1 from marts.dim_admin_units "
+            "where admin_level = 'commune' and is_current"
+        ).fetchall()[0][0]  # today's communes and the city desks
+    assert rows == [
+        (PREVIOUS, units, units, units, units, 0),
+        (MISSING, units, 0, 0, 0, units),
+        ("2025-Q4", units, 0, 0, 0, units),
+    ]
+
+
 def latest_states(folder: Path, month: str) -> tuple[list[str], list[dict[str, str]]]:
     """Header and the latest row of every dossier received in ``month``, across files."""
     latest: dict[str, dict[str, str]] = {}

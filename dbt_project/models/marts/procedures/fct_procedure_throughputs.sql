@@ -11,14 +11,15 @@
 -- measures are null, never zero. Stocks of later periods are counted from the dossiers
 -- loaded, so they lack the dossiers of a missing month that are still open.
 --
--- Set-based for tens of millions of dossiers: each dossier is reduced to the months of its
--- events (received, finished, ended, became late while open, closed while late); the
--- events are counted per unit and month; stocks at each month end are running sums of
--- those counts; longer periods are built from their months.
+-- Set-based for tens of millions of dossiers: the dossier events (received, finished,
+-- ended, became late while open, closed while late) are counted per desk and month in
+-- int_dossier_flows_counted (shared with fct_procedure_throughputs_restated) and summed
+-- per reporting unit here; stocks at each month end are running sums of those counts;
+-- longer periods are built from their months.
 with
 
-dossiers as (
-    select * from {{ ref('fct_dossiers') }}
+reporting_flows as (
+    select * from {{ ref('int_dossier_flows_counted') }}
 ),
 
 coverage as (
@@ -31,101 +32,6 @@ admin_units as (
 
 periods as (
     select * from {{ ref('dim_periods') }}
-),
-
-dossier_months as (
-    select
-        reporting_admin_unit_id,
-        date_trunc('month', received_date)::date as received_month,
-        date_trunc('month', finished_date)::date as finished_month,
-        date_trunc('month', ended_date)::date as ended_month,
-        date_trunc('month', coalesce(finished_date, ended_date))::date as closed_month,
-        -- In progress at the end of a month from this month on, the dossier is late there:
-        -- past its extended deadline, or at once with more than one supplement request.
-        date_trunc(
-            'month',
-            case when supplement_requests > 1 then received_date else extended_due_date end
-        )::date as late_month,
-        is_on_time,
-        is_same_day,
-        is_online,
-        is_fee_bearing,
-        is_paid_online,
-        is_digitised,
-        resolution_days
-    from dossiers
-),
-
-late_while_open as (
-    select * from dossier_months
-    where closed_month is null or closed_month > late_month
-),
-
-received_flows as (
-    select
-        reporting_admin_unit_id,
-        received_month as month_start_date,
-        count(*) as received_count,
-        count_if(is_same_day) as same_day_count,
-        count_if(is_online) as online_count,
-        count_if(is_fee_bearing) as fee_bearing_count,
-        count_if(is_fee_bearing and is_paid_online) as paid_online_count,
-        count_if(is_digitised) as digitised_count
-    from dossier_months
-    group by reporting_admin_unit_id, received_month
-),
-
-finished_flows as (
-    select
-        reporting_admin_unit_id,
-        finished_month as month_start_date,
-        count(*) as finished_count,
-        count_if(is_on_time) as finished_on_time_count,
-        sum(resolution_days) as resolution_days_sum
-    from dossier_months
-    where finished_month is not null
-    group by reporting_admin_unit_id, finished_month
-),
-
-ended_flows as (
-    select
-        reporting_admin_unit_id,
-        ended_month as month_start_date,
-        count(*) as ended_count
-    from dossier_months
-    where ended_month is not null
-    group by reporting_admin_unit_id, ended_month
-),
-
-late_started_flows as (
-    select
-        reporting_admin_unit_id,
-        late_month as month_start_date,
-        count(*) as late_started_count
-    from late_while_open
-    group by reporting_admin_unit_id, late_month
-),
-
-late_closed_flows as (
-    select
-        reporting_admin_unit_id,
-        closed_month as month_start_date,
-        count(*) as late_closed_count
-    from late_while_open
-    where closed_month is not null
-    group by reporting_admin_unit_id, closed_month
-),
-
-reporting_flows as (
-    select * from received_flows
-    union all by name
-    select * from finished_flows
-    union all by name
-    select * from ended_flows
-    union all by name
-    select * from late_started_flows
-    union all by name
-    select * from late_closed_flows
 ),
 
 city as (

@@ -1,0 +1,340 @@
+-- Dossier throughput on today's boundaries (the 126 communes in force since the reform,
+-- and '01' for the city desks), per period from the first month loaded, to follow a place
+-- across the reform. The monthly events of every desk, allocated to today's units
+-- (int_dossier_flows_allocated, which says how), are turned into stocks and periods as in
+-- fct_procedure_throughputs; rates are recomputed from the allocated numerator and
+-- denominator, never averaged. Allocated counts are rounded to 1e-9 (floating-point
+-- noise, not dossiers). Missing months (fct_procedure_coverages) give null measures,
+-- never zeros.
+with
+
+monthly_flows as (
+    select * from {{ ref('int_dossier_flows_allocated') }}
+),
+
+crosswalks as (
+    select * from {{ ref('dim_admin_unit_crosswalks') }}
+),
+
+coverage as (
+    select * from {{ ref('fct_procedure_coverages') }}
+),
+
+admin_units as (
+    select * from {{ ref('dim_admin_units') }}
+),
+
+periods as (
+    select * from {{ ref('dim_periods') }}
+),
+
+city as (
+    select admin_unit_id from admin_units
+    where admin_level = 'city'
+),
+
+current_communes as (
+    select
+        admin_unit_id,
+        valid_from
+    from admin_units
+    where admin_level = 'commune' and is_current
+),
+
+reform as (
+    select min(valid_from) as reform_date from current_communes
+),
+
+span as (
+    select
+        min(month_start_date) as first_month_start_date,
+        last_day(max(month_start_date)) as last_month_end_date
+    from coverage
+),
+
+covered_periods as (
+    select periods.*
+    from periods
+    cross join span
+    where
+        periods.period_type in ('month', 'quarter', 'half', 'year', 'year_to_date')
+        and periods.start_date >= span.first_month_start_date
+        and periods.end_date <= span.last_month_end_date
+),
+
+covered_months as (
+    select
+        start_date as month_start_date,
+        end_date as month_end_date
+    from covered_periods
+    where period_type = 'month'
+),
+
+communes as (
+    select
+        admin_unit_id,
+        district_admin_unit_id,
+        valid_from,
+        coalesce(valid_to, date '9999-12-31') as valid_to
+    from admin_units
+    where admin_level = 'commune'
+),
+
+report_units as (
+    select
+        admin_unit_id,
+        'commune' as unit_scope
+    from current_communes
+    union all
+    select
+        admin_unit_id,
+        'city_desks' as unit_scope
+    from city
+),
+
+unit_months as (
+    select
+        report_units.admin_unit_id,
+        report_units.unit_scope,
+        covered_months.month_start_date
+    from report_units
+    cross join covered_months
+),
+
+monthly as (
+    select
+        unit_months.admin_unit_id,
+        unit_months.unit_scope,
+        unit_months.month_start_date,
+        coalesce(monthly_flows.received_count, 0) as received_count,
+        coalesce(monthly_flows.same_day_count, 0) as same_day_count,
+        coalesce(monthly_flows.online_count, 0) as online_count,
+        coalesce(monthly_flows.fee_bearing_count, 0) as fee_bearing_count,
+        coalesce(monthly_flows.paid_online_count, 0) as paid_online_count,
+        coalesce(monthly_flows.digitised_count, 0) as digitised_count,
+        coalesce(monthly_flows.finished_count, 0) as finished_count,
+        coalesce(monthly_flows.finished_on_time_count, 0) as finished_on_time_count,
+        coalesce(monthly_flows.resolution_days_sum, 0) as resolution_days_sum,
+        coalesce(monthly_flows.ended_count, 0) as ended_count,
+        coalesce(monthly_flows.late_change_count, 0) as late_change_count,
+        coalesce(monthly_flows.pre_reform_backlog_change_count, 0)
+            as pre_reform_backlog_change_count,
+        coalesce(monthly_flows.district_desk_received_count, 0)
+            as district_desk_received_count,
+        monthly_flows.allocation_basis
+    from unit_months
+    left join monthly_flows
+        on
+            unit_months.admin_unit_id = monthly_flows.admin_unit_id
+            and unit_months.month_start_date = monthly_flows.month_start_date
+),
+
+monthly_stocks as (
+    select
+        *,
+        sum(received_count - finished_count - ended_count) over unit_history
+            as backlog_end_count,
+        sum(late_change_count) over unit_history as in_progress_late_count,
+        sum(pre_reform_backlog_change_count) over unit_history as pre_reform_backlog_end_count
+    from monthly
+    window unit_history as (partition by admin_unit_id order by month_start_date)
+),
+
+-- A row's month is missing when a reporting unit feeding it delivered nothing: before
+-- the reform a district, for every unit its communes' pieces reach; after it the commune
+-- itself; the city departments' desks for the row '01'.
+missing_unit_months as (
+    select distinct
+        coverage.admin_unit_id as missing_admin_unit_id,
+        coverage.month_start_date,
+        crosswalks.new_admin_unit_id as admin_unit_id
+    from coverage
+    inner join communes
+        on
+            coverage.admin_unit_id = communes.district_admin_unit_id
+            and coverage.month_start_date >= communes.valid_from
+            and communes.valid_to >= last_day(coverage.month_start_date)
+    inner join crosswalks
+        on
+            communes.admin_unit_id = crosswalks.old_admin_unit_id
+            and crosswalks.crosswalk_type = 'to_current'
+    where coverage.is_missing and coverage.admin_level = 'district'
+    union all
+    select
+        admin_unit_id as missing_admin_unit_id,
+        month_start_date,
+        admin_unit_id
+    from coverage
+    where coverage.is_missing and coverage.admin_level in ('commune', 'city')
+),
+
+rolled_up as (
+    select
+        monthly_stocks.admin_unit_id,
+        monthly_stocks.unit_scope,
+        covered_periods.period_id,
+        covered_periods.period_type,
+        covered_periods.start_date as period_start_date,
+        covered_periods.end_date as period_end_date,
+        arg_min(
+            monthly_stocks.backlog_end_count
+            - monthly_stocks.received_count
+            + monthly_stocks.finished_count
+            + monthly_stocks.ended_count,
+            monthly_stocks.month_start_date
+        ) as backlog_count,
+        arg_min(
+            monthly_stocks.pre_reform_backlog_end_count
+            - monthly_stocks.pre_reform_backlog_change_count,
+            monthly_stocks.month_start_date
+        ) as pre_reform_backlog_count,
+        sum(monthly_stocks.received_count) as received_count,
+        sum(monthly_stocks.finished_count) as finished_count,
+        sum(monthly_stocks.finished_on_time_count) as finished_on_time_count,
+        sum(monthly_stocks.ended_count) as ended_count,
+        arg_max(monthly_stocks.backlog_end_count, monthly_stocks.month_start_date)
+            as backlog_end_count,
+        arg_max(monthly_stocks.in_progress_late_count, monthly_stocks.month_start_date)
+            as in_progress_late_count,
+        sum(monthly_stocks.resolution_days_sum) as resolution_days_sum,
+        sum(monthly_stocks.same_day_count) as same_day_count,
+        sum(monthly_stocks.online_count) as online_count,
+        sum(monthly_stocks.fee_bearing_count) as fee_bearing_count,
+        sum(monthly_stocks.paid_online_count) as paid_online_count,
+        sum(monthly_stocks.digitised_count) as digitised_count,
+        sum(monthly_stocks.district_desk_received_count) as district_desk_received_count,
+        string_agg(distinct monthly_stocks.allocation_basis, ' + ')
+            as allocation_basis_list
+    from monthly_stocks
+    inner join covered_periods
+        on
+            monthly_stocks.month_start_date between covered_periods.start_date
+            and covered_periods.end_date
+    group by
+        monthly_stocks.admin_unit_id,
+        monthly_stocks.unit_scope,
+        covered_periods.period_id,
+        covered_periods.period_type,
+        covered_periods.start_date,
+        covered_periods.end_date
+),
+
+missing_by_period as (
+    select
+        missing_unit_months.admin_unit_id,
+        covered_periods.period_id,
+        count(distinct missing_unit_months.missing_admin_unit_id) as missing_unit_count
+    from missing_unit_months
+    inner join covered_periods
+        on
+            missing_unit_months.month_start_date between covered_periods.start_date
+            and covered_periods.end_date
+    group by missing_unit_months.admin_unit_id, covered_periods.period_id
+),
+
+measured as (
+    select
+        rolled_up.*,
+        coalesce(missing_by_period.missing_unit_count, 0) as missing_unit_count,
+        coalesce(missing_by_period.missing_unit_count, 0) = 0 as is_complete,
+        rolled_up.unit_scope = 'commune'
+        and rolled_up.period_start_date < reform.reform_date as is_restated,
+        rolled_up.backlog_count + rolled_up.received_count as to_process_count,
+        rolled_up.finished_count - rolled_up.finished_on_time_count as finished_late_count,
+        rolled_up.backlog_end_count - rolled_up.in_progress_late_count
+            as in_progress_on_time_count,
+        -- The bases of the row's months, each listed once, in a stable order; a period
+        -- after the reform that starts with dossiers received before it open says so.
+        array_to_string(
+            list_sort(list_distinct(list_concat(
+                string_split(rolled_up.allocation_basis_list, ' + '),
+                case
+                    when
+                        rolled_up.period_start_date >= reform.reform_date
+                        and rolled_up.pre_reform_backlog_count > 1e-9
+                        then ['pre_reform_carryover']
+                    else []::varchar[]
+                end
+            ))),
+            ' + '
+        ) as allocation_basis
+    from rolled_up
+    cross join reform
+    left join missing_by_period
+        on
+            rolled_up.admin_unit_id = missing_by_period.admin_unit_id
+            and rolled_up.period_id = missing_by_period.period_id
+),
+
+final as (
+    select
+        admin_unit_id || '|' || period_id as procedure_throughput_restated_id,
+        admin_unit_id,
+        unit_scope,
+        period_id,
+        period_type,
+        period_start_date,
+        period_end_date,
+        is_restated,
+        case
+            when unit_scope = 'city_desks' then 'city_desks'
+            when allocation_basis <> '' then allocation_basis
+            when is_restated then 'no_dossiers'
+            else 'observed'
+        end as allocation_basis,
+        is_complete,
+        missing_unit_count::bigint as missing_unit_count,
+        round(case when is_complete then backlog_count end, 9) + 0.0 as backlog_count,
+        round(case when is_complete then received_count end, 9) + 0.0 as received_count,
+        round(case when is_complete then to_process_count end, 9) + 0.0 as to_process_count,
+        round(case when is_complete then finished_count end, 9) + 0.0 as finished_count,
+        round(case when is_complete then finished_on_time_count end, 9) + 0.0
+            as finished_on_time_count,
+        round(case when is_complete then finished_late_count end, 9) + 0.0 as finished_late_count,
+        round(case when is_complete then ended_count end, 9) + 0.0 as ended_count,
+        round(case when is_complete then in_progress_on_time_count end, 9) + 0.0
+            as in_progress_on_time_count,
+        round(case when is_complete then in_progress_late_count end, 9) + 0.0
+            as in_progress_late_count,
+        round(case when is_complete then backlog_end_count end, 9) + 0.0 as backlog_end_count,
+        round(case when is_complete then same_day_count end, 9) + 0.0 as same_day_count,
+        round(case when is_complete then online_count end, 9) + 0.0 as online_count,
+        round(case when is_complete then fee_bearing_count end, 9) + 0.0 as fee_bearing_count,
+        round(case when is_complete then paid_online_count end, 9) + 0.0 as paid_online_count,
+        round(case when is_complete then digitised_count end, 9) + 0.0 as digitised_count,
+        round(case when is_complete then resolution_days_sum end, 9) + 0.0 as resolution_days_sum,
+        round(case when is_complete then pre_reform_backlog_count end, 9) + 0.0
+            as pre_reform_backlog_count,
+        round(case when is_complete then district_desk_received_count end, 9) + 0.0
+            as district_desk_received_count,
+        case
+            when is_complete
+                then
+                    100.0 * (finished_on_time_count + in_progress_on_time_count)
+                    / nullif(to_process_count, 0)
+        end as on_time_rate_pct,
+        case
+            when is_complete
+                then
+                    100.0 * (finished_late_count + in_progress_late_count)
+                    / nullif(to_process_count, 0)
+        end as late_rate_pct,
+        case
+            when is_complete then resolution_days_sum / nullif(finished_count, 0)
+        end as avg_resolution_days,
+        case
+            when is_complete then 100.0 * same_day_count / nullif(received_count, 0)
+        end as same_day_share_pct,
+        case
+            when is_complete then 100.0 * online_count / nullif(received_count, 0)
+        end as online_share_pct,
+        case
+            when is_complete then 100.0 * paid_online_count / nullif(fee_bearing_count, 0)
+        end as online_payment_share_pct,
+        case
+            when is_complete then 100.0 * digitised_count / nullif(received_count, 0)
+        end as digitised_share_pct
+    from measured
+)
+
+select * from final
