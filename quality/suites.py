@@ -690,7 +690,9 @@ BUDGET_EXECUTIONS_COLUMNS = (
     "category_subgroup",
     "is_leaf",
     "estimate_superior_bn_vnd",
+    "estimate_superior_assigned_by",
     "estimate_council_bn_vnd",
+    "estimate_council_approved_by",
     "execution_bn_vnd",
     "execution_prior_year_bn_vnd",
     "execution_rate_superior_estimate_pct",
@@ -730,18 +732,35 @@ PROCEDURE_THROUGHPUTS_COLUMNS = (
     "online_payment_share_pct",
     "digitised_share_pct",
 )
+DISTRICT_SCORECARD_RANKS = (
+    "revenue_execution_rate",
+    "disbursement_rate_city_plan",
+    "on_time_rate",
+    "online_share",
+)
 DISTRICT_SCORECARDS_COLUMNS = (
     "district_scorecard_id",
     "admin_unit_id",
     "district_name",
     "period_id",
+    "period_type",
     "period_year",
+    "period_start_date",
+    "period_end_date",
+    "budget_report_period",
+    "budget_execution_end_date",
+    "budget_estimate_assigned_by",
     "revenue_execution_bn_vnd",
     "revenue_execution_rate_superior_estimate_pct",
     "expenditure_execution_bn_vnd",
+    "disbursement_as_of_date",
+    "disbursement_plan_year",
+    "disbursement_plan_ttg_bn_vnd",
     "disbursement_plan_city_bn_vnd",
     "disbursed_bn_vnd",
+    "disbursement_rate_ttg_plan_pct",
     "disbursement_rate_city_plan_pct",
+    "throughput_is_complete",
     "dossiers_received",
     "dossiers_finished",
     "on_time_rate_pct",
@@ -749,10 +768,7 @@ DISTRICT_SCORECARDS_COLUMNS = (
     "same_day_share_pct",
     "district_par_index_score",
     "district_par_index_rank",
-    "revenue_execution_rate_rank",
-    "disbursement_rate_rank",
-    "on_time_rate_rank",
-    "online_share_rank",
+    *(f"{name}_{end}" for name in DISTRICT_SCORECARD_RANKS for end in ("rank", "ranked_count")),
 )
 RECONCILIATION_COLUMNS = (
     "figure_id",
@@ -1142,7 +1158,10 @@ def _mart_suites() -> dict[str, Suite]:
     scorecards = Suite(
         name="fct_district_scorecards",
         table="marts.fct_district_scorecards",
-        description="District x year scorecard across the domains, ranked among the 30.",
+        description=(
+            "District x period (years, first halves) scorecard across the domains, ranked "
+            "among the districts with data."
+        ),
         rules=(
             RAW_CHECKS_RULE,
             columns_are(DISTRICT_SCORECARDS_COLUMNS),
@@ -1154,7 +1173,7 @@ def _mart_suites() -> dict[str, Suite]:
                 "period_year",
             ),
             unique("district_scorecard_id"),
-            unique("admin_unit_id", "period_year"),
+            unique("admin_unit_id", "period_id"),
             *each_between(
                 ("revenue_execution_rate_superior_estimate_pct", "disbursement_rate_city_plan_pct"),
                 0,
@@ -1162,16 +1181,11 @@ def _mart_suites() -> dict[str, Suite]:
             ),
             *each_between(("on_time_rate_pct", "online_share_pct", "same_day_share_pct"), 0, 100),
             *each_between(
-                (
-                    "district_par_index_rank",
-                    "revenue_execution_rate_rank",
-                    "disbursement_rate_rank",
-                    "on_time_rate_rank",
-                    "online_share_rank",
-                ),
+                ("district_par_index_rank", *(f"{n}_rank" for n in DISTRICT_SCORECARD_RANKS)),
                 1,
                 30,
             ),
+            *each_between((f"{n}_ranked_count" for n in DISTRICT_SCORECARD_RANKS), 0, 30),
             *each_between(("dossiers_received", "dossiers_finished"), 0),
             between("district_count", 30, 30, frame="rollup"),
             *_differences(
@@ -1185,69 +1199,84 @@ def _mart_suites() -> dict[str, Suite]:
             raw_checks_fact(("budget", "disbursement", "procedures", "governance_indices")),
             Fact(
                 "rollup",
+                # Differences only where both sides have data (null otherwise, which the
+                # rules skip): revenue and dossiers when every district has a value and the
+                # city's row exists (complete); disbursement when the city's report exists.
                 """
                 with district_sums as (
                     select
-                        period_year,
+                        period_id,
+                        any_value(period_year) as period_year,
+                        any_value(period_start_date) as start_date,
+                        any_value(period_end_date) as end_date,
+                        any_value(budget_report_period) as report_period,
+                        any_value(disbursement_as_of_date) as as_of_date,
                         count(*) as district_count,
+                        count(*) = count(revenue_execution_bn_vnd) as has_all_revenue,
+                        count(*) = count(dossiers_received) as has_all_dossiers,
                         sum(revenue_execution_bn_vnd) as revenue_bn_vnd,
-                        sum(disbursed_bn_vnd) as disbursed_bn_vnd,
+                        coalesce(sum(disbursed_bn_vnd), 0) as disbursed_bn_vnd,
                         sum(dossiers_received) as dossiers_received
                     from marts.fct_district_scorecards
-                    group by period_year
+                    group by period_id
                 ),
                 city_revenue as (
                     select
-                        budget_year as period_year,
-                        sum(case when unit_scope = 'city_total' then execution_bn_vnd else 0 end)
-                        - sum(case when unit_scope = 'city_agencies' then execution_bn_vnd
-                              else 0 end) as revenue_bn_vnd
+                        budget_year,
+                        report_period,
+                        sum(case when unit_scope = 'city_total' then execution_bn_vnd end)
+                        - coalesce(sum(case when unit_scope = 'city_agencies'
+                              then execution_bn_vnd end), 0) as revenue_bn_vnd
                     from marts.fct_budget_executions
-                    where report_period = '12T' and budget_category_id = 'A'
-                    group by budget_year
+                    where budget_category_id = 'A'
+                    group by budget_year, report_period
                 ),
                 city_disbursed as (
-                    select plan_year as period_year, disbursed_cumulative_bn_vnd as total_bn_vnd
-                    from marts.fct_disbursement_progress
-                    where admin_unit_id = '01' and unit_scope = 'city_total'
-                        and month(as_of_date) = 12
-                ),
-                city_level_projects as (
                     select
-                        year(as_of_date) as period_year,
-                        sum(disbursed_cumulative_bn_vnd) as city_level_bn_vnd
-                    from marts.fct_project_disbursements
-                    where admin_unit_id = '01' and month(as_of_date) = 12
-                    group by year(as_of_date)
+                        plan_year,
+                        as_of_date,
+                        sum(case when unit_scope = 'city_total'
+                            then disbursed_cumulative_bn_vnd end)
+                        - coalesce(sum(case when unit_scope = 'city_level'
+                              then disbursed_cumulative_bn_vnd end), 0) as disbursed_bn_vnd
+                    from marts.fct_disbursement_progress
+                    group by plan_year, as_of_date
                 ),
                 city_received as (
-                    select period_id::integer as period_year, received_count
+                    select period_id, received_count
                     from marts.fct_procedure_throughputs
-                    where admin_unit_id = '01' and period_type = 'year'
+                    where admin_unit_id = '01' and is_complete
                 ),
                 city_desks as (
-                    select year(received_date) as period_year, count(*) as received_count
-                    from marts.fct_dossiers
-                    where desk_level = 'city'
-                    group by year(received_date)
+                    select d.period_id, count(k.dossier_id) as received_count
+                    from district_sums as d
+                    inner join marts.fct_dossiers as k
+                        on k.received_date between d.start_date and d.end_date
+                    where k.desk_level = 'city'
+                    group by d.period_id
                 )
                 select
-                    d.period_year,
+                    d.period_id,
                     d.district_count,
-                    (d.revenue_bn_vnd - r.revenue_bn_vnd)::double as revenue_difference_bn_vnd,
-                    (d.disbursed_bn_vnd - (c.total_bn_vnd - coalesce(p.city_level_bn_vnd, 0)))
-                        ::double as disbursed_difference_bn_vnd,
-                    d.dossiers_received - (q.received_count - coalesce(k.received_count, 0))
-                        as dossiers_received_difference
+                    case when d.has_all_revenue
+                        then (d.revenue_bn_vnd - r.revenue_bn_vnd)::double
+                    end as revenue_difference_bn_vnd,
+                    (d.disbursed_bn_vnd - c.disbursed_bn_vnd)::double
+                        as disbursed_difference_bn_vnd,
+                    case when d.has_all_dossiers
+                        then d.dossiers_received
+                        - (q.received_count - coalesce(k.received_count, 0))
+                    end as dossiers_received_difference
                 from district_sums as d
-                left join city_revenue as r on d.period_year = r.period_year
-                left join city_disbursed as c on d.period_year = c.period_year
-                left join city_level_projects as p on d.period_year = p.period_year
-                left join city_received as q on d.period_year = q.period_year
-                left join city_desks as k on d.period_year = k.period_year
-                order by d.period_year
+                left join city_revenue as r
+                    on d.period_year = r.budget_year and d.report_period = r.report_period
+                left join city_disbursed as c
+                    on d.period_year = c.plan_year and d.as_of_date = c.as_of_date
+                left join city_received as q on d.period_id = q.period_id
+                left join city_desks as k on d.period_id = k.period_id
+                order by d.period_id
                 """,
-                index_columns=("period_year",),
+                index_columns=("period_id",),
             ),
         ),
         index_columns=("district_scorecard_id",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -79,28 +80,365 @@ def test_every_published_figure_is_reproduced_through_the_pipeline(first_run) ->
     assert [r for r in rows if not r[1]] == []
 
 
-def test_district_scorecard_has_30_districts_a_year_summing_to_the_city(first_run) -> None:
+def test_district_scorecard_has_the_districts_each_period_summing_to_the_city(first_run) -> None:
+    """Years and first halves of the district era, 2025-H1 included (from the 6-month
+    budget report of 2025), each with every district valid in it."""
     data, _ = first_run
     with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
-        per_year = dict(
+        per_period = dict(
             con.execute(
-                "select period_year, count(*) from marts.fct_district_scorecards group by 1"
+                "select period_id, count(*) from marts.fct_district_scorecards group by 1"
             ).fetchall()
         )
+        district_count = con.execute(
+            "select count(*) from marts.dim_admin_units where admin_level = 'district'"
+        ).fetchall()[0][0]
+        h1_2025 = con.execute(
+            "select distinct budget_report_period, disbursement_as_of_date, "
+            "count(dossiers_received) over () from marts.fct_district_scorecards "
+            "where period_id = '2025-H1'"
+        ).fetchall()
         districts, city_total, city_agencies = con.execute(
             """
             select
                 (select sum(revenue_execution_bn_vnd) from marts.fct_district_scorecards
-                 where period_year = 2024),
+                 where period_id = '2024'),
                 sum(execution_bn_vnd) filter (where unit_scope = 'city_total'),
                 sum(execution_bn_vnd) filter (where unit_scope = 'city_agencies')
             from marts.fct_budget_executions
             where budget_year = 2024 and report_period = '12T' and budget_category_id = 'A'
             """
         ).fetchall()[0]
-    assert per_year[2024] == 30 and set(per_year.values()) == {30}
+    assert {"2024", "2024-H1", "2025-H1"} <= set(per_period)
+    assert set(per_period.values()) == {district_count}
+    assert not any(p.startswith("2025") and p != "2025-H1" for p in per_period)
+    assert h1_2025 == [("6T", dt.date(2025, 6, 30), district_count)]
     assert districts + city_agencies == city_total
     assert (data / "dbt" / "docs" / "index.html").exists()
+
+
+def test_commune_scorecard_has_the_126_communes_each_period_from_2025_h2(first_run) -> None:
+    from sources.admin_units import build_admin_units
+
+    units = [u for u in build_admin_units().to_pylist() if u["level"] == "commune"]
+    reform = min(u["valid_from"] for u in units if u["valid_to"] is None)
+    current = {u["admin_unit_id"] for u in units if u["valid_to"] is None}
+    data, _ = first_run
+    with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select period_id, period_start_date, list(admin_unit_id), "
+            "any_value(budget_report_period), min(budget_execution_start_date), "
+            "max(period_end_date) from marts.fct_commune_scorecards group by 1, 2 order by 2, 1"
+        ).fetchall()
+        last_month_end = con.execute(
+            "select max(period_end_date) from marts.fct_procedure_throughputs"
+        ).fetchall()[0][0]
+    periods = [r[0] for r in rows]
+    assert periods[0] == f"{reform.year}-H2" and f"{reform.year + 1}-H1" in periods, periods
+    assert rows[-1][5] == last_month_end  # the latest year to date (2026-YTD11)
+    assert all(r[1] >= reform for r in rows)
+    assert all(sorted(r[2]) == sorted(current) for r in rows)  # 126, data or not
+    # The communes' 2025 budget starts at the reform: 2025-H2 is the 12-month report.
+    assert rows[0][3:5] == ("12T", reform)
+
+
+SCORECARD_RANKS = {
+    "fct_district_scorecards": {
+        "revenue_execution_rate": "revenue_execution_rate_superior_estimate_pct",
+        "disbursement_rate_city_plan": "disbursement_rate_city_plan_pct",
+        "on_time_rate": "on_time_rate_pct",
+        "online_share": "online_share_pct",
+    },
+    "fct_commune_scorecards": {
+        "on_time_rate": "on_time_rate_pct",
+        "online_share": "online_share_pct",
+        "online_payment_share": "online_payment_share_pct",
+        "digitised_share": "digitised_share_pct",
+        "avg_resolution_days": "avg_resolution_days",
+        "revenue_execution_rate": "revenue_execution_rate_superior_estimate_pct",
+        "expenditure_execution_rate": "expenditure_execution_rate_superior_estimate_pct",
+        "disbursement_rate_city_plan": "disbursement_rate_city_plan_pct",
+    },
+}
+
+
+def _rank_violations(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Rows breaking the missing-data rule: a rank on a null measure, a rank outside
+    1..ranked count, a ranked count other than the number of values of the period."""
+    found = []
+    for mart, ranks in SCORECARD_RANKS.items():
+        for name, measure in ranks.items():
+            found += con.execute(
+                f"""
+                select '{mart}', '{name}', period_id, admin_unit_id
+                from (
+                    select *, count({measure}) over (partition by period_id) as n
+                    from marts.{mart}
+                )
+                where ({measure} is null and {name}_rank is not null)
+                    or ({measure} is not null
+                        and not {name}_rank between 1 and {name}_ranked_count)
+                    or {name}_ranked_count <> n
+                """
+            ).fetchall()
+    return found
+
+
+def test_scorecards_rank_only_units_with_data(first_run) -> None:
+    """A unit without data has null measures and no rank. The sample has one: a district
+    without district-level projects in 2024, which a scorecard once showed as plan 0,
+    disbursed 0 and ranked 30 of 30."""
+    data, _ = first_run
+    with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
+        assert _rank_violations(con) == []
+        no_projects = con.execute(
+            """
+            select s.disbursement_plan_city_bn_vnd, s.disbursed_bn_vnd,
+                s.disbursement_rate_city_plan_rank, s.disbursement_rate_city_plan_ranked_count
+            from marts.fct_district_scorecards as s
+            anti join marts.fct_disbursement_progress as p
+                on s.admin_unit_id = p.admin_unit_id and s.disbursement_as_of_date = p.as_of_date
+                and s.disbursement_plan_year = p.plan_year
+            where s.period_id = '2024'
+            """
+        ).fetchall()
+        district_count = con.execute(
+            "select count(*) from marts.dim_admin_units where admin_level = 'district'"
+        ).fetchall()[0][0]
+    assert no_projects == [(None, None, None, district_count - len(no_projects))]
+
+
+def test_scorecards_never_turn_missing_data_into_a_result(first_run, tmp_path) -> None:
+    """On a copy of the built warehouse, one district loses its 2023 disbursement rows
+    and its May 2023 dossier export; the marts from dossiers and projects up to the
+    scorecards are rebuilt with their tests: the district's 2023 measures are null and
+    unranked, the others are ranked among themselves, and the roll-up tests still pass
+    (they compare only where both sides have data)."""
+    data, _ = first_run
+    db = tmp_path / "build.duckdb"
+    shutil.copyfile(data / "warehouse" / "build.duckdb", db)
+    with duckdb.connect(str(db)) as con:
+        district = con.execute(
+            "select min(admin_unit_id) from marts.fct_district_scorecards "
+            "where period_id = '2023' and disbursed_bn_vnd is not null"
+        ).fetchall()[0][0]
+        con.execute(
+            "delete from raw.disbursement where admin_unit_id = ? and year(as_of_date) = 2023",
+            [district],
+        )
+        con.execute(
+            "delete from raw.procedures where first_export_month = '2023-05' "
+            "and (admin_unit_id = ? or admin_unit_id like ? || '-%')",
+            [district, district],
+        )
+    project = REPO / "dbt_project"
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")), "build",
+            "--project-dir", str(project), "--profiles-dir", str(project),
+            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+            "--indirect-selection", "buildable", "--select",
+            "fct_dossiers", "fct_procedure_coverages", "fct_procedure_throughputs",
+            "fct_project_disbursements", "fct_disbursement_progress",
+            "fct_district_scorecards", "fct_commune_scorecards",
+        ],
+        env=egov_env(data, EGOV_BUILD_DB=str(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false"),
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "assert_district_scorecard_adds_up_to_city_totals" in proc.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert _rank_violations(con) == []
+        rows = con.execute(
+            """
+            select admin_unit_id = ? as is_dropped, period_id, throughput_is_complete,
+                dossiers_received, on_time_rate_rank, on_time_rate_ranked_count,
+                disbursed_bn_vnd, disbursement_rate_city_plan_rank,
+                disbursement_rate_city_plan_ranked_count, count(*) over (partition by period_id)
+            from marts.fct_district_scorecards
+            where period_id in ('2023', '2023-H1')
+            """,
+            [district],
+        ).fetchall()
+    dropped = [r for r in rows if r[0]]
+    assert [r[2:9] for r in dropped] == [(False, None, None, r[9] - 1, None, None, r[9] - 1)
+                                         for r in dropped]  # fmt: skip
+    assert min(r[4] for r in rows if not r[0]) == 1  # the others ranked among themselves
+
+
+def _months(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
+    (year, month), months = first, []
+    while (year, month) <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def test_restated_throughputs_cover_todays_communes_and_add_up_to_the_city(first_run) -> None:
+    """The series on today's boundaries: every current commune and the city desks, every
+    month of the sample, and per month the rows sum to the unrestated city total."""
+    from sources.sample import FIRST_MONTH, LAST_MONTH
+
+    data, _ = first_run
+    months = _months(FIRST_MONTH, LAST_MONTH)
+    measures = ("received_count", "finished_count", "backlog_end_count", "online_count")
+    with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
+        communes = {
+            r[0]
+            for r in con.execute(
+                "select admin_unit_id from marts.dim_admin_units "
+                "where admin_level = 'commune' and is_current"
+            ).fetchall()
+        }
+        (reform,) = con.execute(  # the day today's communes started
+            "select strftime(min(valid_from), '%Y-%m') from marts.dim_admin_units "
+            "where admin_level = 'commune' and is_current"
+        ).fetchall()[0]
+        rows = con.execute(
+            "select admin_unit_id, period_id, unit_scope, is_restated, allocation_basis "
+            "from marts.fct_procedure_throughputs_restated where period_type = 'month'"
+        ).fetchall()
+        sums = {
+            r[0]: r[1:]
+            for r in con.execute(
+                f"""
+                select period_id, {", ".join(f"sum({m})" for m in measures)}
+                from marts.fct_procedure_throughputs_restated
+                where period_type = 'month' group by period_id
+                """
+            ).fetchall()
+        }
+        city = {
+            r[0]: r[1:]
+            for r in con.execute(
+                f"""
+                select period_id, {", ".join(measures)}
+                from marts.fct_procedure_throughputs
+                where admin_level = 'city' and period_type = 'month'
+                """
+            ).fetchall()
+        }
+    assert len(communes) == _current_commune_count()
+    city_desk_unit = {r[0] for r in rows if r[2] == "city_desks"}
+    assert city_desk_unit == {"01"}
+    assert {(r[0], r[1]) for r in rows} == {
+        (unit, month) for unit in communes | city_desk_unit for month in months
+    }
+    for unit, month, scope, is_restated, basis in rows:
+        assert is_restated == (scope == "commune" and month < reform), (unit, month)
+        assert basis, (unit, month)
+    assert set(sums) == set(city) == set(months)
+    for month in months:
+        for measure, restated, unrestated in zip(measures, sums[month], city[month], strict=True):
+            assert abs(restated - unrestated) <= 1e-6 * max(1, abs(unrestated)), (month, measure)
+
+
+def _current_commune_count() -> int:
+    from sources.admin_units import build_admin_units
+
+    units = build_admin_units().to_pylist()
+    return sum(1 for u in units if u["level"] == "commune" and u["valid_to"] is None)
+
+
+def test_hoan_kiem_followed_across_the_reform_recomputes_from_dossiers(first_run) -> None:
+    """Phường Hoàn Kiếm on today's boundary has an on-time rate every month, and a restated
+    month equals a recomputation from the dossiers through the crosswalk: commune desks by
+    their to_current weight, district desks by the district's communes' shares of the
+    month's commune-desk dossiers."""
+    from sources.sample import FIRST_MONTH, LAST_MONTH
+
+    data, _ = first_run
+    with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
+        (unit,) = con.execute(
+            "select admin_unit_id from marts.dim_admin_units "
+            "where is_current and admin_level = 'commune' and name_vi = 'Phường Hoàn Kiếm'"
+        ).fetchall()[0]
+        rates = dict(
+            con.execute(
+                "select period_id, on_time_rate_pct from marts.fct_procedure_throughputs_restated "
+                "where admin_unit_id = ? and period_type = 'month'",
+                [unit],
+            ).fetchall()
+        )
+        assert sorted(rates) == _months(FIRST_MONTH, LAST_MONTH)
+        assert all(rate is not None for rate in rates.values()), rates
+        for month in ("2024-06", "2025-03"):  # a month of the 579 list, one of the 526 list
+            expected = con.execute(
+                """
+                with dossiers as (
+                    select *, coalesce(finished_date, ended_date) as closed_date,
+                        case when supplement_requests > 1 then received_date
+                            else extended_due_date end as late_from_date
+                    from marts.fct_dossiers
+                ),
+                to_unit as (
+                    select old_admin_unit_id, allocation_weight
+                    from marts.dim_admin_unit_crosswalks
+                    where crosswalk_type = 'to_current' and new_admin_unit_id = $unit
+                ),
+                commune_desk_counts as (
+                    select district_admin_unit_id, admin_unit_id, period_id, count(*) as n
+                    from dossiers where desk_level = 'commune'
+                    group by all
+                ),
+                district_weights as (
+                    select c.district_admin_unit_id, c.period_id,
+                        sum(c.n * coalesce(t.allocation_weight, 0)) / sum(c.n) as weight
+                    from commune_desk_counts as c
+                    left join to_unit as t on c.admin_unit_id = t.old_admin_unit_id
+                    group by all
+                ),
+                weighted as (
+                    select d.*, coalesce(t.allocation_weight, w.weight, 0) as weight
+                    from dossiers as d
+                    left join to_unit as t
+                        on d.desk_level = 'commune' and d.admin_unit_id = t.old_admin_unit_id
+                    left join district_weights as w
+                        on d.desk_level = 'district'
+                        and d.admin_unit_id = w.district_admin_unit_id
+                        and d.period_id = w.period_id
+                ),
+                bounds as (
+                    select min(start_date) as first_day, max(end_date) as last_day
+                    from marts.dim_periods where period_id = $month
+                ),
+                flows as (
+                    select
+                        sum(weight) filter (where received_date between first_day and last_day)
+                            as received,
+                        sum(weight) filter (
+                            where finished_date between first_day and last_day and is_on_time
+                        ) as finished_on_time,
+                        sum(weight) filter (
+                            where received_date < first_day
+                            and (closed_date is null or closed_date >= first_day)
+                        ) as backlog,
+                        sum(weight) filter (
+                            where received_date <= last_day
+                            and (closed_date is null or closed_date > last_day)
+                        ) as open_at_end,
+                        sum(weight) filter (
+                            where received_date <= last_day
+                            and (closed_date is null or closed_date > last_day)
+                            and date_trunc('month', late_from_date) <= first_day
+                        ) as late_at_end
+                    from weighted, bounds
+                )
+                select received,
+                    100 * (finished_on_time + open_at_end - late_at_end) / (backlog + received)
+                from flows
+                """,
+                {"unit": unit, "month": month},
+            ).fetchall()[0]
+            restated = con.execute(
+                "select received_count, on_time_rate_pct, is_restated "
+                "from marts.fct_procedure_throughputs_restated "
+                "where admin_unit_id = ? and period_id = ?",
+                [unit, month],
+            ).fetchall()[0]
+            assert restated[2] is True
+            assert restated[0] == pytest.approx(expected[0], rel=1e-9), month
+            assert restated[1] == pytest.approx(expected[1], rel=1e-9), month
 
 
 def test_status_json_names_the_published_database(first_run, run_egov) -> None:

@@ -1,7 +1,16 @@
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_district_scorecards'}}}) }}
 
--- For every year of the scorecard: the additive columns summed over the districts, plus
--- what city-level units did, equal the city totals of the domain marts.
+-- For every period of the district scorecard, the additive columns summed over the
+-- districts plus what city-level units did equal the city totals of the domain marts:
+--   budget        revenue executed: city_total = city_agencies + districts, of the
+--                 scorecard's budget report;
+--   disbursement  disbursed: city_total = city_level + districts, of the scorecard's
+--                 disbursement report;
+--   procedures    city ('01') received = city departments' desks + districts.
+-- Compared only where both sides have data: revenue and dossiers when every district of
+-- the period has a value and the city's row exists (for dossiers, is complete: a missing
+-- month leaves the district's and the city's period null, never 0); disbursement when the
+-- city's report exists (a district without projects has null, which adds nothing).
 with
 
 scorecards as (
@@ -16,10 +25,6 @@ disbursement as (
     select * from {{ ref('fct_disbursement_progress') }}
 ),
 
-projects as (
-    select * from {{ ref('fct_project_disbursements') }}
-),
-
 throughputs as (
     select * from {{ ref('fct_procedure_throughputs') }}
 ),
@@ -30,88 +35,129 @@ dossiers as (
 
 district_sums as (
     select
+        period_id,
         period_year,
+        period_start_date,
+        period_end_date,
+        max(budget_report_period) as budget_report_period,
+        max(disbursement_as_of_date) as disbursement_as_of_date,
+        max(disbursement_plan_year) as disbursement_plan_year,
         count(*) as districts,
+        count(revenue_execution_bn_vnd) as districts_with_revenue,
+        count(dossiers_received) as districts_with_dossiers,
         sum(revenue_execution_bn_vnd) as revenue_bn_vnd,
-        sum(disbursed_bn_vnd) as disbursed_bn_vnd,
+        coalesce(sum(disbursed_bn_vnd), 0) as disbursed_bn_vnd,
         sum(dossiers_received) as dossiers_received
     from scorecards
-    group by period_year
+    group by period_id, period_year, period_start_date, period_end_date
 ),
 
 city_revenue as (
     select
-        budget_year as period_year,
-        sum(case when unit_scope = 'city_total' then execution_bn_vnd else 0 end)
-        - sum(case when unit_scope = 'city_agencies' then execution_bn_vnd else 0 end)
-            as revenue_bn_vnd
-    from budget
-    where report_period = '12T' and budget_category_id = 'A'
-    group by budget_year
+        district_sums.period_id,
+        max(budget.execution_bn_vnd) filter (where budget.unit_scope = 'city_total')
+            as city_total_bn_vnd,
+        coalesce(
+            max(budget.execution_bn_vnd) filter (where budget.unit_scope = 'city_agencies'), 0
+        ) as city_agencies_bn_vnd
+    from district_sums
+    inner join budget
+        on
+            district_sums.period_year = budget.budget_year
+            and district_sums.budget_report_period = budget.report_period
+    where budget.budget_category_id = 'A'
+    group by district_sums.period_id
 ),
 
-city_disbursed as (
+city_disbursement as (
     select
-        plan_year as period_year,
-        disbursed_cumulative_bn_vnd as total_bn_vnd
-    from disbursement
-    where admin_unit_id = '01' and unit_scope = 'city_total' and month(as_of_date) = 12
+        district_sums.period_id,
+        max(disbursement.disbursed_cumulative_bn_vnd) filter (
+            where disbursement.unit_scope = 'city_total'
+        ) as city_total_bn_vnd,
+        coalesce(max(disbursement.disbursed_cumulative_bn_vnd) filter (
+            where disbursement.unit_scope = 'city_level'
+        ), 0) as city_level_bn_vnd
+    from district_sums
+    inner join disbursement
+        on
+            district_sums.disbursement_plan_year = disbursement.plan_year
+            and district_sums.disbursement_as_of_date = disbursement.as_of_date
+    group by district_sums.period_id
 ),
 
-city_level_projects as (
+city_throughputs as (
     select
-        year(as_of_date) as period_year,
-        sum(disbursed_cumulative_bn_vnd) as city_level_bn_vnd
-    from projects
-    where admin_unit_id = '01' and month(as_of_date) = 12
-    group by year(as_of_date)
-),
-
-city_received as (
-    select
-        period_id::integer as period_year,
+        period_id,
+        is_complete,
         received_count
     from throughputs
-    where admin_unit_id = '01' and period_type = 'year'
+    where admin_level = 'city'
 ),
 
 city_desks as (
     select
-        year(received_date) as period_year,
-        count(*) as city_desk_received
-    from dossiers
-    where desk_level = 'city'
-    group by year(received_date)
+        district_sums.period_id,
+        count(dossiers.dossier_id) as city_desk_received
+    from district_sums
+    inner join dossiers
+        on
+            district_sums.period_start_date <= dossiers.received_date
+            and district_sums.period_end_date >= dossiers.received_date
+    where dossiers.desk_level = 'city'
+    group by district_sums.period_id
+),
+
+compared as (
+    select
+        district_sums.period_id,
+        'revenue_execution_bn_vnd' as measure,
+        district_sums.revenue_bn_vnd::double as districts_value,
+        (city_revenue.city_total_bn_vnd - city_revenue.city_agencies_bn_vnd)::double
+            as expected_value,
+        0.001 as tolerance
+    from district_sums
+    inner join city_revenue
+        on district_sums.period_id = city_revenue.period_id
+    where
+        city_revenue.city_total_bn_vnd is not null
+        and district_sums.districts_with_revenue = district_sums.districts
+    union all
+    select
+        district_sums.period_id,
+        'disbursed_bn_vnd' as measure,
+        district_sums.disbursed_bn_vnd::double as districts_value,
+        (city_disbursement.city_total_bn_vnd - city_disbursement.city_level_bn_vnd)::double
+            as expected_value,
+        0.001 as tolerance
+    from district_sums
+    inner join city_disbursement
+        on district_sums.period_id = city_disbursement.period_id
+    where city_disbursement.city_total_bn_vnd is not null
+    union all
+    select
+        district_sums.period_id,
+        'dossiers_received' as measure,
+        district_sums.dossiers_received::double as districts_value,
+        (city_throughputs.received_count - coalesce(city_desks.city_desk_received, 0))::double
+            as expected_value,
+        0 as tolerance
+    from district_sums
+    inner join city_throughputs
+        on district_sums.period_id = city_throughputs.period_id
+    left join city_desks
+        on district_sums.period_id = city_desks.period_id
+    where
+        city_throughputs.is_complete
+        and district_sums.districts_with_dossiers = district_sums.districts
 ),
 
 final as (
-    select
-        district_sums.period_year,
-        district_sums.districts,
-        district_sums.revenue_bn_vnd,
-        city_revenue.revenue_bn_vnd as expected_revenue_bn_vnd,
-        district_sums.disbursed_bn_vnd,
-        city_disbursed.total_bn_vnd
-        - coalesce(city_level_projects.city_level_bn_vnd, 0) as expected_disbursed_bn_vnd,
-        district_sums.dossiers_received,
-        city_received.received_count
-        - coalesce(city_desks.city_desk_received, 0) as expected_dossiers_received
-    from district_sums
-    left join city_revenue
-        on district_sums.period_year = city_revenue.period_year
-    left join city_disbursed
-        on district_sums.period_year = city_disbursed.period_year
-    left join city_level_projects
-        on district_sums.period_year = city_level_projects.period_year
-    left join city_received
-        on district_sums.period_year = city_received.period_year
-    left join city_desks
-        on district_sums.period_year = city_desks.period_year
+    select * from compared
+    where
+        districts_value is null
+        or expected_value is null
+        or abs(districts_value - expected_value) > tolerance
 )
 
 select * from final
-where
-    districts <> 30
-    or abs(revenue_bn_vnd - expected_revenue_bn_vnd) > 0.001
-    or abs(disbursed_bn_vnd - expected_disbursed_bn_vnd) > 0.001
-    or dossiers_received is distinct from expected_dossiers_received
