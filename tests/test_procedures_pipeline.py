@@ -126,6 +126,26 @@ def test_restated_series_flags_the_missing_month_not_zero(data) -> None:
     ]
 
 
+def test_commune_scorecard_leaves_an_incomplete_half_unranked(data) -> None:
+    """The half containing the missing month has no throughput for any commune: null
+    measures, no rank, nobody ranked; the communes' budget, which has data, is ranked."""
+    with published(data) as con:
+        half = con.execute(
+            "select count(*), count(*) filter (where throughput_is_complete), "
+            "count(on_time_rate_pct), count(on_time_rate_rank), "
+            "max(on_time_rate_ranked_count), count(revenue_execution_rate_rank), "
+            "max(revenue_execution_rate_ranked_count) "
+            "from marts.fct_commune_scorecards where period_id = '2025-H2'"
+        ).fetchall()[0]
+        communes = con.execute(
+            "select count(*) from marts.dim_admin_units "
+            "where admin_level = 'commune' and is_current"
+        ).fetchall()[0][0]
+    rows, complete, rates, ranks, ranked, budget_ranks, budget_ranked = half
+    assert (rows, complete, rates, ranks, ranked) == (communes, 0, 0, 0, 0)
+    assert budget_ranked > 0 and budget_ranks == budget_ranked
+
+
 def latest_states(folder: Path, month: str) -> tuple[list[str], list[dict[str, str]]]:
     """Header and the latest row of every dossier received in ``month``, across files."""
     latest: dict[str, dict[str, str]] = {}
