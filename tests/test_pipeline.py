@@ -208,6 +208,22 @@ def test_scorecards_rank_only_units_with_data(first_run) -> None:
     assert no_projects == [(None, None, None, district_count - len(no_projects))]
 
 
+def _dbt_build(data: Path, db: Path, work: Path, *args: str) -> tuple[int, dict[str, str]]:
+    """dbt build on the database ``db`` (a copy); the return code and each node's status."""
+    project = REPO / "dbt_project"
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")), "build",
+            "--project-dir", str(project), "--profiles-dir", str(project),
+            "--target-path", str(work / "target"), "--log-path", str(work / "logs"), *args,
+        ],
+        env=egov_env(data, EGOV_BUILD_DB=str(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false"),
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    results = json.loads((work / "target" / "run_results.json").read_text(encoding="utf-8"))
+    return proc.returncode, {r["unique_id"].split(".")[-1]: r["status"] for r in results["results"]}
+
+
 def test_scorecards_never_turn_missing_data_into_a_result(first_run, tmp_path) -> None:
     """On a copy of the built warehouse, one district loses its 2023 disbursement rows
     and its May 2023 dossier export; the marts from dossiers and projects up to the
@@ -231,22 +247,14 @@ def test_scorecards_never_turn_missing_data_into_a_result(first_run, tmp_path) -
             "and (admin_unit_id = ? or admin_unit_id like ? || '-%')",
             [district, district],
         )
-    project = REPO / "dbt_project"
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")), "build",
-            "--project-dir", str(project), "--profiles-dir", str(project),
-            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-            "--indirect-selection", "buildable", "--select",
-            "fct_dossiers", "fct_procedure_coverages", "fct_procedure_throughputs",
-            "fct_project_disbursements", "fct_disbursement_progress",
-            "fct_district_scorecards", "fct_commune_scorecards",
-        ],
-        env=egov_env(data, EGOV_BUILD_DB=str(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false"),
-        capture_output=True, text=True, timeout=900,
+    code, status = _dbt_build(
+        data, db, tmp_path, "--indirect-selection", "buildable", "--select",
+        "fct_dossiers", "fct_procedure_coverages", "fct_procedure_throughputs",
+        "fct_project_disbursements", "fct_disbursement_progress",
+        "fct_district_scorecards", "fct_commune_scorecards",
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "assert_district_scorecard_adds_up_to_city_totals" in proc.stdout
+    assert code == 0, status
+    assert status["assert_district_scorecard_adds_up_to_city_totals"] == "pass", status
     with duckdb.connect(str(db), read_only=True) as con:
         assert _rank_violations(con) == []
         rows = con.execute(
@@ -264,6 +272,67 @@ def test_scorecards_never_turn_missing_data_into_a_result(first_run, tmp_path) -
     assert [r[2:9] for r in dropped] == [(False, None, None, r[9] - 1, None, None, r[9] - 1)
                                          for r in dropped]  # fmt: skip
     assert min(r[4] for r in rows if not r[0]) == 1  # the others ranked among themselves
+
+
+def test_a_crosswalk_losing_weight_fails_the_build_naming_the_unit(first_run, tmp_path) -> None:
+    """On a copy of the built warehouse, one piece of a divided ward loses half its
+    weight: the crosswalk test fails naming the ward and the restated series is not
+    rebuilt; with the crosswalk tests left out (a weight error they could not see),
+    the restated total no longer equals the city total and that test fails naming the
+    months and measures."""
+    data, _ = first_run
+    db = tmp_path / "build.duckdb"
+    shutil.copyfile(data / "warehouse" / "build.duckdb", db)
+    with duckdb.connect(str(db)) as con:
+        ward, new_unit = con.execute(
+            "select old_admin_unit_id, min(new_admin_unit_id) from ref.admin_unit_crosswalk "
+            "where crosswalk_type = 'to_current' and not is_primary "
+            "and old_admin_unit_id in (select admin_unit_id from raw.procedures) "
+            "group by old_admin_unit_id order by old_admin_unit_id limit 1"
+        ).fetchall()[0]
+        con.execute(
+            "update ref.admin_unit_crosswalk set allocation_weight = allocation_weight / 2 "
+            "where crosswalk_type = 'to_current' and old_admin_unit_id = ? "
+            "and new_admin_unit_id = ?",
+            [ward, new_unit],
+        )
+        before = con.execute(
+            "select count(*), sum(received_count) from marts.fct_procedure_throughputs_restated"
+        ).fetchall()
+    select = (
+        "--indirect-selection", "eager", "--select", "stg_reference__admin_unit_crosswalks",
+        "dim_admin_unit_crosswalks", "int_dossier_flows_allocated",
+        "fct_procedure_throughputs_restated",
+    )  # fmt: skip
+    code, status = _dbt_build(data, db, tmp_path / "strict", *select)
+    assert code != 0
+    assert status["assert_crosswalk_weights_sum_to_one"] == "fail", status
+    assert status["fct_procedure_throughputs_restated"] == "skipped", status
+    with duckdb.connect(str(db), read_only=True) as con:
+        named = con.execute(
+            "select crosswalk_type, old_admin_unit_id "
+            "from test_failures.assert_crosswalk_weights_sum_to_one"
+        ).fetchall()
+        after = con.execute(
+            "select count(*), sum(received_count) from marts.fct_procedure_throughputs_restated"
+        ).fetchall()
+    assert named == [("to_current", ward)]
+    assert after == before  # the restated series was not rebuilt on the bad crosswalk
+
+    crosswalk_tests = (
+        "assert_crosswalk_weights_sum_to_one",
+        "assert_crosswalk_to_current_composes_steps",
+    )
+    code, status = _dbt_build(
+        data, db, tmp_path / "lenient", *select, "--exclude", *crosswalk_tests
+    )
+    assert code != 0
+    assert status["fct_procedure_throughputs_restated"] == "success", status
+    assert status["assert_procedures_restated_total_equals_city_total"] == "fail", status
+    with duckdb.connect(str(db), read_only=True) as con:
+        failures = "test_failures.assert_procedures_restated_total_equals_city_total"
+        measures = {r[0] for r in con.execute(f"select measure from {failures}").fetchall()}
+    assert "received_count" in measures
 
 
 def _months(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
