@@ -24,7 +24,7 @@ import dagster as dg
 from orchestration.partitions import TIMEZONE
 from orchestration.runner import plan_ingest, range_tags
 from orchestration.settings import EgovError, load_settings
-from sources.spec import SourceSpec
+from sources.loading.spec import SourceSpec
 
 BUILD_JOB = "build_and_publish"
 NIGHTLY_AT = dt.time(2, 0)

@@ -224,9 +224,9 @@ def ingest(
     The same bytes again are a no-op; a different file for a loaded slot restates it
     (the earlier rows stay in raw.SOURCE__history). Publishing happens with `egov run`.
     """
-    from sources.ingest import safe_file_name
-    from sources.registry import SOURCE_NAMES, specs
-    from sources.spec import SourceFileError
+    from sources.loading.ingest import safe_file_name
+    from sources.loading.registry import SOURCE_NAMES, specs
+    from sources.loading.spec import SourceFileError
 
     settings = _ready()
     if source not in SOURCE_NAMES:
@@ -329,7 +329,7 @@ def fetch(
     """
     import datetime as dt
 
-    from sources.http import FetchError, fetch_month, landed_name
+    from sources.loading.http import FetchError, fetch_month, landed_name
 
     settings = _ready(need_manifest=False)
     try:

@@ -12,7 +12,7 @@ from orchestration.assets.reference import admin_unit_crosswalk, admin_units
 from orchestration.automation import BUILD_JOB, build_automation, build_freshness
 from orchestration.progress import egov_progress
 from orchestration.settings import apply_environment, load_settings, prepare_data_dir
-from sources.registry import specs
+from sources.loading.registry import specs
 
 _settings = load_settings()
 prepare_data_dir(_settings)

@@ -16,8 +16,8 @@ from orchestration import progress
 from orchestration.partitions import BY_KIND, contiguous_ranges
 from orchestration.settings import EgovError, Settings
 from orchestration.warehouse import connect
-from sources.ingest import loaded_hashes, scan_landing
-from sources.registry import specs
+from sources.loading.ingest import loaded_hashes, scan_landing
+from sources.loading.registry import specs
 
 
 @dataclass

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.registry import SOURCE_NAMES as SOURCES
+from sources.loading.registry import SOURCE_NAMES as SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

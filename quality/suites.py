@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from sources.ingest import METADATA_SCHEMA
-from sources.procedures import STATUSES
-from sources.registry import specs
+from sources.loading.ingest import METADATA_SCHEMA
+from sources.loading.registry import specs
+from sources.readers.procedures import STATUSES
 
 Severity = Literal["error", "warn"]
 ROWS = "rows"
@@ -257,7 +257,7 @@ LOADER_REQUIRED = (
     "_loaded_at",
 )
 # city, district, commune; `@2025-01-01` marks a commune formed by the 2025-01-01 mergers
-# (sources/admin_units.py, README "Administrative units")
+# (sources/loading/admin_units.py, README "Administrative units")
 ADMIN_UNIT_ID = r"^01(?:-\d{3})?(?:-\d{5}(?:@2025-01-01)?)?$"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.registry import SOURCE_NAMES as SOURCES
+from sources.loading.registry import SOURCE_NAMES as SOURCES
 from tests.conftest import EGOV, REPO, egov_env
 
 pytestmark = pytest.mark.slow
@@ -118,7 +118,7 @@ def test_district_scorecard_has_the_districts_each_period_summing_to_the_city(fi
 
 
 def test_commune_scorecard_has_the_126_communes_each_period_from_2025_h2(first_run) -> None:
-    from sources.admin_units import build_admin_units
+    from sources.loading.admin_units import build_admin_units
 
     units = [u for u in build_admin_units().to_pylist() if u["level"] == "commune"]
     reform = min(u["valid_from"] for u in units if u["valid_to"] is None)
@@ -403,7 +403,7 @@ def test_restated_throughputs_cover_todays_communes_and_add_up_to_the_city(first
 
 
 def _current_commune_count() -> int:
-    from sources.admin_units import build_admin_units
+    from sources.loading.admin_units import build_admin_units
 
     units = build_admin_units().to_pylist()
     return sum(1 for u in units if u["level"] == "commune" and u["valid_to"] is None)
@@ -516,7 +516,7 @@ def test_status_json_names_the_published_database(first_run, run_egov) -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["published_db"] == str(data / "published" / "warehouse.duckdb")
-    from sources.admin_units import build_admin_units
+    from sources.loading.admin_units import build_admin_units
 
     assert doc["published"]["tables"]["marts.dim_admin_units"] == build_admin_units().num_rows
     assert doc["checks"]["failed"] == 0 and doc["checks"]["total"] > 0

@@ -30,7 +30,7 @@ from orchestration.warehouse import build_connection
 from quality.frames import loaded_partitions, partition_frame, whole_table_checks
 from quality.runner import GxSession, SuiteResult
 from quality.suites import MART_SUITES, RAW_SUITES, Suite, SuiteError
-from sources.registry import specs
+from sources.loading.registry import specs
 
 SUITE_PREFIX = "great_expectations:"
 RANGE_START = "dagster/asset_partition_range_start"

@@ -6,9 +6,9 @@ from dagster import AssetExecutionContext
 from orchestration.partitions import BY_KIND
 from orchestration.settings import load_settings
 from orchestration.warehouse import build_connection
-from sources.ingest import LoadOutcome, SourceSchemaError, ingest_file, scan_landing
-from sources.registry import specs
-from sources.spec import SourceFileError, SourceSpec
+from sources.loading.ingest import LoadOutcome, SourceSchemaError, ingest_file, scan_landing
+from sources.loading.registry import specs
+from sources.loading.spec import SourceFileError, SourceSpec
 
 
 def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:

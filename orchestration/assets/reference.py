@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from orchestration.settings import load_settings
 from orchestration.warehouse import connect, replace_table
-from sources.admin_units import build_admin_units, build_crosswalk
+from sources.loading.admin_units import build_admin_units, build_crosswalk
 
 
 def _store(table_name: str, data: pa.Table) -> dg.MaterializeResult:

@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from sources.registry import SOURCE_NAMES as SOURCES
+from sources.loading.registry import SOURCE_NAMES as SOURCES
 
 DEFAULT_SEED = 2025
 # The sample spans FIRST_MONTH..LAST_MONTH (inclusive): data "through last month" as of

@@ -136,8 +136,8 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sources.admin_units import LEGACY_VALID_TO, REFORM_DATE, build_admin_units
-from sources.budget import PERIOD_MONTHS, budget_index, period_end
+from sources.loading.admin_units import LEGACY_VALID_TO, REFORM_DATE, build_admin_units
+from sources.readers.budget import PERIOD_MONTHS, budget_index, period_end
 from sources.sample import FIRST_MONTH, LAST_MONTH, CalibrationError
 from sources.sample._xlsx import save_reproducibly
 

@@ -90,7 +90,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sources.admin_units import REFORM_DATE, build_admin_units, build_crosswalk
+from sources.loading.admin_units import REFORM_DATE, build_admin_units, build_crosswalk
 from sources.sample import FIRST_MONTH, LAST_MONTH, CalibrationError
 
 log = logging.getLogger(__name__)

@@ -69,8 +69,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sources.admin_units import build_admin_units
-from sources.governance_indices import LAST_DISTRICT_YEAR, MERGER_YEAR, provinces_of_year
+from sources.loading.admin_units import build_admin_units
+from sources.readers.governance_indices import LAST_DISTRICT_YEAR, MERGER_YEAR, provinces_of_year
 from sources.sample import FIRST_MONTH, LAST_MONTH, CalibrationError
 
 log = logging.getLogger(__name__)

@@ -87,7 +87,7 @@ most rows carry the canonical name (``Phường Hàng Bạc``, ``Quận Hoàn Ki
 deterministic minority carries a variant: abbreviated type (``P. Hàng Bạc``, ``Q. Hoàn
 Kiếm``, ``H.``, ``TX.``, ``TT.``, ``X.``), upper case without type (``HÀNG BẠC``), ASCII
 without type (``Hang Bac``) or NFD-decomposed Unicode. Every name maps to exactly one
-unit valid that day through ``sources.text.match_key``: ``quan_huyen`` among the
+unit valid that day through ``sources.formats.text.match_key``: ``quan_huyen`` among the
 districts; ``don_vi_tiep_nhan`` among the districts at ``Cấp huyện``, among the
 communes of that district at ``Cấp xã`` before the reform and among the 126 communes
 after it (the centre's prefix removed). A variant that would break this is not used.
@@ -140,10 +140,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from sources.admin_units import REFORM_DATE, UNIT_TYPES, build_admin_units
+from sources.formats.text import match_key, to_ascii
+from sources.loading.admin_units import REFORM_DATE, UNIT_TYPES, build_admin_units
+from sources.loading.workdays import work_calendar
 from sources.sample import FIRST_MONTH, LAST_MONTH, CalibrationError
-from sources.text import match_key, to_ascii
-from sources.workdays import work_calendar
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ STATUSES = (
 FINAL_STATUSES = (4, 5, 6, 7)  # indices in STATUSES: nothing changes after them
 
 # Vietnam's working days: one calendar for the sample and the warehouse
-# (sources/workdays.py, from the pinned `holidays` package, as the dbt seeds
+# (sources/loading/workdays.py, from the pinned `holidays` package, as the dbt seeds
 # ref_vietnam_official_days_off / ref_vietnam_make_up_working_days). HOLIDAYS are the
 # weekdays off. CALENDAR is numpy's view of it: Saturdays are in its weekmask and every
 # Saturday that is not a make-up working day (2024-05-04, 2025-04-26, 2026-08-22 ...)
@@ -261,7 +261,7 @@ DEPARTMENT_RENAMES = {
     "Sở Lao động - Thương binh và Xã hội": "Sở Nội vụ",
 }
 # How a commune's Public Administrative Service Centre is written after the reform; the
-# reader (sources.procedures) removes this prefix before matching the commune's name.
+# reader (sources.readers.procedures) removes this prefix before matching the commune's name.
 CENTRE_PREFIX = "Trung tâm Phục vụ hành chính công"
 
 

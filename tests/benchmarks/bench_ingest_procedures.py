@@ -10,7 +10,7 @@ Generates the monthly exports and re-extractions with
 :func:`sources.sample.procedures.write` (scale 1.0 is about 1,500 dossiers a month over
 71 months; 19 about 2 million dossiers in all, 94 about 10 million, ``real`` = REAL_SCALE
 150 the city's volume, about 16 million, at which P6..P8 hold), then loads each in
-landing order with :func:`sources.ingest.ingest_file` (dossiers are merged by extraction
+landing order with :func:`sources.loading.ingest.ingest_file` (dossiers are merged by extraction
 time: later states replace earlier ones) and prints, per file and in total, rows/s, the
 time spent inside the reader (stage = read_csv into a text table, parse, units) and in
 the framework after it (materialising ``_incoming``, duplicate keys, the latest-state
@@ -36,11 +36,11 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sources.ingest import ingest_file  # noqa: E402
-from sources.procedures import SPEC  # noqa: E402
+from sources.loading.ingest import ingest_file  # noqa: E402
+from sources.loading.spec import ReadContext, ReadResult  # noqa: E402
+from sources.readers.procedures import SPEC  # noqa: E402
 from sources.sample import DEFAULT_SEED  # noqa: E402
 from sources.sample import procedures as sample  # noqa: E402
-from sources.spec import ReadContext, ReadResult  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -55,7 +55,7 @@ def current_rss_mb() -> float:
 
 
 class _Timings(logging.Handler):
-    """Collects the reader's phase timings (logged at DEBUG by sources.procedures)."""
+    """Collects the reader's phase timings (logged at DEBUG by sources.readers.procedures)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -132,8 +132,8 @@ def main() -> int:
         print(f"converted to JSON lines in {time.perf_counter() - t:.1f} s")
 
     timings = _Timings()
-    logging.getLogger("sources.procedures").addHandler(timings)
-    logging.getLogger("sources.procedures").setLevel(logging.DEBUG)
+    logging.getLogger("sources.readers.procedures").addHandler(timings)
+    logging.getLogger("sources.readers.procedures").setLevel(logging.DEBUG)
     reader_seconds = [0.0]
 
     def timed_reader(ctx: ReadContext) -> ReadResult:

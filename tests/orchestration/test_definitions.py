@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from sources.registry import SOURCE_NAMES
+from sources.loading.registry import SOURCE_NAMES
 
 SNAPSHOT = Path(__file__).with_name("definitions_snapshot.json")
 

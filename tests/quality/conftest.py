@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.ingest import LoadOutcome, ingest_file
-from sources.registry import specs
+from sources.loading.ingest import LoadOutcome, ingest_file
+from sources.loading.registry import specs
 from sources.sample import disbursement as disbursement_sample
 from sources.sample import procedures as procedures_sample
 

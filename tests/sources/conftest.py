@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.ingest import LoadOutcome, ingest_file
-from sources.spec import SourceSpec
+from sources.loading.ingest import LoadOutcome, ingest_file
+from sources.loading.spec import SourceSpec
 
 
 class Warehouse:

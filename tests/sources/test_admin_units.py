@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from sources.admin_units import (
+from sources.loading.admin_units import (
     LEGACY_VALID_FROM,
     LEGACY_VALID_TO,
     MERGER_DATE,
@@ -29,7 +29,7 @@ from sources.admin_units import (
     pre_2025_data_dir,
     validate_crosswalk,
 )
-from sources.units import NO_DISTRICT_LEVEL, UnitResolver, default_resolver, map_units_sql
+from sources.loading.units import NO_DISTRICT_LEVEL, UnitResolver, default_resolver, map_units_sql
 from tests.published import PUBLISHED_CSVS, REPO, SHARED_CSVS, load_published
 
 REFERENCE_SEED = REPO / "dbt_project" / "seeds" / "ref_hanoi_district_units_2014_2025.csv"

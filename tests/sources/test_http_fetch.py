@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from sources.http import FetchError, fetch_month
+from sources.loading.http import FetchError, fetch_month
 from sources.sample import DEFAULT_SEED
 from sources.sample import procedures as sample
 from sources.sample.procedures_api import serve

@@ -15,11 +15,11 @@ import duckdb
 import openpyxl
 import pytest
 
-from sources import budget
-from sources.admin_units import build_admin_units
-from sources.ingest import LoadOutcome, ingest_file
+from sources.loading.admin_units import build_admin_units
+from sources.loading.ingest import LoadOutcome, ingest_file
+from sources.loading.spec import SourceFileError
+from sources.readers import budget
 from sources.sample import budget as sample_budget
-from sources.spec import SourceFileError
 from tests.published import load_published
 from tests.sources.workbooks import edited as _edited
 from tests.sources.workbooks import one as _one

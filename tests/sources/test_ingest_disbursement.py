@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from sources.admin_units import build_admin_units, build_crosswalk
-from sources.disbursement import SPEC
+from sources.formats.text import match_key
+from sources.loading.admin_units import build_admin_units, build_crosswalk
+from sources.loading.spec import SourceFileError
+from sources.readers.disbursement import SPEC
 from sources.sample import disbursement as sample
-from sources.spec import SourceFileError
-from sources.text import match_key
 
 MONTH = "giai_ngan_2024-06.csv"
 AFTER_REFORM = "giai_ngan_2025-09.csv"  # cut on 30/09/2025: communes, no districts

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sources.governance_indices import SPEC
+from sources.loading.spec import SourceFileError
+from sources.readers.governance_indices import SPEC
 from sources.sample import governance_indices as sample
-from sources.spec import SourceFileError
 from tests.published import load_published, matches
 
 

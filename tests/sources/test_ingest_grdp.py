@@ -15,10 +15,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from sources import grdp
-from sources.ingest import LoadOutcome, ingest_file
+from sources.loading.ingest import LoadOutcome, ingest_file
+from sources.loading.spec import SourceFileError
+from sources.readers import grdp
 from sources.sample import grdp as sample_grdp
-from sources.spec import SourceFileError
 from tests.published import load_published, matches
 from tests.sources.workbooks import edited as _edited
 from tests.sources.workbooks import one as _one

@@ -17,16 +17,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.admin_units import build_admin_units
-from sources.http import fetch_month
-from sources.ingest import LoadOutcome, ingest_file, scan_landing
-from sources.procedures import SPEC
+from sources.formats.tcvn3 import encode_tcvn3
+from sources.loading.admin_units import build_admin_units
+from sources.loading.http import fetch_month
+from sources.loading.ingest import LoadOutcome, ingest_file, scan_landing
+from sources.loading.spec import SourceFileError
+from sources.loading.units import NO_DISTRICT_LEVEL
+from sources.readers.procedures import SPEC
 from sources.sample import DEFAULT_SEED
 from sources.sample import procedures as sample
 from sources.sample.procedures_api import serve
-from sources.spec import SourceFileError
-from sources.tcvn3 import encode_tcvn3
-from sources.units import NO_DISTRICT_LEVEL
 
 MONTH = "2022-03"
 NEXT_MONTH = "2022-04"

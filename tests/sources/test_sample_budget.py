@@ -20,7 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sources.admin_units import build_admin_units
+from sources.loading.admin_units import build_admin_units
 from sources.sample import FIRST_MONTH, LAST_MONTH, budget
 from tests.published import load_published, matches
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.admin_units import build_admin_units
+from sources.formats.text import match_key
+from sources.loading.admin_units import build_admin_units
 from sources.sample import FIRST_MONTH, LAST_MONTH, disbursement
-from sources.text import match_key
 from tests.published import REPO, load_published, matches
 
 SEEDS = (20240601, 7)

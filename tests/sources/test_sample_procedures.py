@@ -22,10 +22,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from sources.admin_units import build_admin_units
+from sources.formats.text import match_key
+from sources.loading.admin_units import build_admin_units
 from sources.sample import FIRST_MONTH, LAST_MONTH, procedures
 from sources.sample.procedures_api import serve
-from sources.text import match_key
 from tests.published import REPO, load_published, matches
 
 SEED = 2025

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from sources.text import match_key, nfc, strip_unit_type, to_ascii
+from sources.formats.text import match_key, nfc, strip_unit_type, to_ascii
 
 
 @pytest.mark.parametrize(

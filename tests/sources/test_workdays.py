@@ -16,10 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from sources import workdays
-from sources.admin_units import build_admin_units, build_crosswalk
-from sources.ingest import METADATA_SCHEMA
-from sources.procedures import SCHEMA as PROCEDURES_SCHEMA
+from sources.loading import workdays
+from sources.loading.admin_units import build_admin_units, build_crosswalk
+from sources.loading.ingest import METADATA_SCHEMA
+from sources.readers.procedures import SCHEMA as PROCEDURES_SCHEMA
 from tests.published import REPO
 
 SEEDS = REPO / "dbt_project" / "seeds" / "procedures"
@@ -27,11 +27,11 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 def test_seeds_equal_the_package_output() -> None:
-    """The committed seeds are what `python -m sources.workdays --write` writes today."""
+    """The committed seeds are what `python -m sources.loading.workdays --write` writes today."""
     for name, text in workdays.seed_files().items():
         assert (SEEDS / name).read_text(encoding="utf-8") == text, (
             f"{name} differs from holidays {holidays.__version__}: run "
-            "`.venv/bin/python -m sources.workdays --write dbt_project/seeds/procedures`"
+            "`.venv/bin/python -m sources.loading.workdays --write dbt_project/seeds/procedures`"
         )
 
 

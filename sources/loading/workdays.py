@@ -9,7 +9,7 @@ observed days, the days off the government swapped with a Saturday (``Day off
 from it:
 
 - the dbt seeds ``ref_vietnam_official_days_off``, ``ref_vietnam_make_up_working_days``
-  and ``ref_vietnam_calendar_years`` (``python -m sources.workdays --write
+  and ``ref_vietnam_calendar_years`` (``python -m sources.loading.workdays --write
   dbt_project/seeds/procedures`` rewrites them; a test proves they equal the package's
   output), which ``int_calendar_days_numbered`` turns into numbered working days;
 - :class:`WorkCalendar`, the same calendar for Python (the sample generator's
@@ -53,7 +53,7 @@ class CalendarYearMissing(ValueError):
     def __init__(self, year: int, first: int, last: int) -> None:
         super().__init__(
             f"the working-day calendar has no year {year} (it covers {first}..{last}): "
-            f"add {year}'s official days off and make-up working days (sources/workdays.py)"
+            f"add {year}'s official days off and make-up working days (sources/loading/workdays.py)"
         )
         self.year = year
 

@@ -64,7 +64,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sources.text import match_key, to_ascii
+from sources.formats.text import match_key, to_ascii
 
 PROVINCE_CODE = "01"
 PROVINCE_KEY = "thanhphohanoi"

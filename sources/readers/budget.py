@@ -138,19 +138,8 @@ from typing import Any
 import pyarrow as pa
 from openpyxl.utils import get_column_letter
 
-from sources.admin_units import LEGACY_VALID_TO, REFORM_DATE
-from sources.csvfile import AMOUNT_UNITS
-from sources.spec import (
-    REJECT_SCHEMA,
-    FileSlot,
-    ReadContext,
-    ReadResult,
-    SourceFileError,
-    SourceSpec,
-    year_slot,
-)
-from sources.units import default_resolver
-from sources.xlsxfile import (
+from sources.formats.csvfile import AMOUNT_UNITS
+from sources.formats.xlsxfile import (
     DASHES,
     UNIT_ALIASES,
     UNIT_LINE,
@@ -161,6 +150,17 @@ from sources.xlsxfile import (
     open_workbook,
     title_key,
 )
+from sources.loading.admin_units import LEGACY_VALID_TO, REFORM_DATE
+from sources.loading.spec import (
+    REJECT_SCHEMA,
+    FileSlot,
+    ReadContext,
+    ReadResult,
+    SourceFileError,
+    SourceSpec,
+    year_slot,
+)
+from sources.loading.units import default_resolver
 
 AMOUNT = pa.decimal128(24, 6)
 PCT = pa.decimal128(9, 2)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from sources.spec import ReadContext, SourceFileError
-from sources.tcvn3 import decode_tcvn3_line
+from sources.formats.tcvn3 import decode_tcvn3_line
+from sources.loading.spec import ReadContext, SourceFileError
 
 CHUNK = 1 << 20
 LEGACY_ENCODINGS = ("cp1258", "tcvn3")

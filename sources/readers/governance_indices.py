@@ -16,7 +16,7 @@ indices in 2026), so nothing scores 2026 yet.
 
 Provinces merged on 2025-07-01 (63 -> 34): a table of a year before 2025 ranks the 63
 provinces, from 2025 on the 34 (the units of ``vietnamadminunits``' data, read as
-:mod:`sources.admin_units` reads it). A row whose ``so_don_vi_xep_hang`` is not the
+:mod:`sources.loading.admin_units` reads it). A row whose ``so_don_vi_xep_hang`` is not the
 year's count (a 2025 table of 63 is rejected row by row: "ranks of 34 after the merger
 of provinces on 2025-07-01"), whose rank exceeds it, or whose province code is not a
 province of that year is rejected. The district level ends on 2025-06-30: the city
@@ -37,11 +37,20 @@ import sqlite3
 
 import pyarrow as pa
 
-from sources.admin_units import legacy_provinces, package_data_dir
-from sources.csvfile import sql_literal, stage_text_file
-from sources.spec import FileSlot, ReadContext, ReadResult, SourceSpec, year_slot
-from sources.tabular import Field, check, decimal, good_rows, integer, parse_rows, rejects_of, text
-from sources.units import resolve_units
+from sources.formats.csvfile import sql_literal, stage_text_file
+from sources.formats.tabular import (
+    Field,
+    check,
+    decimal,
+    good_rows,
+    integer,
+    parse_rows,
+    rejects_of,
+    text,
+)
+from sources.loading.admin_units import legacy_provinces, package_data_dir
+from sources.loading.spec import FileSlot, ReadContext, ReadResult, SourceSpec, year_slot
+from sources.loading.units import resolve_units
 
 PROVINCE_INDICES = ("PAR_INDEX", "SIPAS", "PAPI", "PCI")
 DISTRICT_INDEX = "DISTRICT_PAR_INDEX"

@@ -59,17 +59,8 @@ from typing import Any, NoReturn
 import pyarrow as pa
 from openpyxl.utils import get_column_letter
 
-from sources.csvfile import AMOUNT_UNITS
-from sources.spec import (
-    REJECT_SCHEMA,
-    FileSlot,
-    ReadContext,
-    ReadResult,
-    SourceFileError,
-    SourceSpec,
-    month_slot,
-)
-from sources.xlsxfile import (
+from sources.formats.csvfile import AMOUNT_UNITS
+from sources.formats.xlsxfile import (
     DASHES,
     UNIT_ALIASES,
     UNIT_LINE,
@@ -79,6 +70,15 @@ from sources.xlsxfile import (
     norm,
     open_workbook,
     title_key,
+)
+from sources.loading.spec import (
+    REJECT_SCHEMA,
+    FileSlot,
+    ReadContext,
+    ReadResult,
+    SourceFileError,
+    SourceSpec,
+    month_slot,
 )
 
 SCHEMA = pa.schema(

@@ -1,6 +1,6 @@
 """Map the unit names sources write to ``admin_unit_id``s valid at each row's date.
 
-Names are matched on :func:`sources.text.match_key` (no type prefix, case-folded,
+Names are matched on :func:`sources.formats.text.match_key` (no type prefix, case-folded,
 de-accented), a commune within its district when one is written, else among all
 communes of the city. A name that maps to no unit valid at the row's date, or to
 several, is a reject with the reason: never a guess. When the name is that of a unit
@@ -23,14 +23,14 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from sources.admin_units import (
+from sources.formats.text import match_key
+from sources.loading.admin_units import (
     LEGACY_VALID_TO,
     MERGER_DATE,
     REFORM_DATE,
     build_admin_units,
     build_crosswalk,
 )
-from sources.text import match_key
 
 LEVELS = ("city", "district", "commune")
 _MIN = dt.date(1900, 1, 1)

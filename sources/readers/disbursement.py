@@ -30,10 +30,8 @@ import re
 
 import pyarrow as pa
 
-from sources.admin_units import REFORM_DATE
-from sources.csvfile import stage_text_file
-from sources.spec import ReadContext, ReadResult, SourceSpec, month_slot
-from sources.tabular import (
+from sources.formats.csvfile import stage_text_file
+from sources.formats.tabular import (
     Field,
     check,
     dmy_date,
@@ -44,7 +42,9 @@ from sources.tabular import (
     text,
     vi_amount,
 )
-from sources.units import resolve_units
+from sources.loading.admin_units import REFORM_DATE
+from sources.loading.spec import ReadContext, ReadResult, SourceSpec, month_slot
+from sources.loading.units import resolve_units
 
 COLUMNS = {
     "Mã dự án": "project_code",

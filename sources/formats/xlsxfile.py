@@ -16,8 +16,8 @@ import openpyxl
 import pyarrow as pa
 from openpyxl.utils.exceptions import InvalidFileException
 
-from sources.spec import REJECT_SCHEMA, ReadContext, ReadResult, SourceFileError
-from sources.text import to_ascii
+from sources.formats.text import to_ascii
+from sources.loading.spec import REJECT_SCHEMA, ReadContext, ReadResult, SourceFileError
 
 DASHES = frozenset({"-", "–", "—"})  # "not applicable": never 0
 UNIT_ALIASES = {"tỉ đồng": "tỷ đồng", "ngàn đồng": "nghìn đồng", "vnđ": "đồng", "vnd": "đồng"}

@@ -2,7 +2,7 @@
 
 Dossiers are mutable records: a dossier received in March may finish in May. Every row
 carries the time its state was extracted from the case system, and the loader
-(:func:`sources.ingest.ingest_file`, mutable mode because the schema has
+(:func:`sources.loading.ingest.ingest_file`, mutable mode because the schema has
 ``extracted_at``) keeps the newest extraction of each dossier across files: a later
 state replaces the loaded one (which moves to ``raw.procedures__history``); an older
 one is skipped and noted in ``raw.procedures__rejects`` ("older extraction (...) than
@@ -20,7 +20,7 @@ Files (partition: the receipt month in the name), both read into the same raw sc
   the time in the name (same partition and slot). The column may then be left out
   (the name's time applies) or blank; when given it must equal the name's time.
 - ``ho_so_YYYY-MM.jsonl`` (or with the time in the name): the same records fetched from
-  the case system's API by :func:`sources.http.fetch_month`, one JSON object per line
+  the case system's API by :func:`sources.loading.http.fetch_month`, one JSON object per line
   (always UTF-8), with the CSV's field names and each page's ``extracted_at`` as
   ``thoi_diem_trich_xuat``; timestamps ISO 8601 with an offset
   (``2024-01-31T08:00:00+07:00`` or ``...Z``), converted to local time. Integers are
@@ -86,12 +86,12 @@ integers that are not whole numbers in range; impossible time order (finished, e
 due before received, returned before finished); a receiving unit or district name that
 maps to no unit valid on the received date, or to several (a district named after
 2025-06-30: "no district level after 2025-06-30"; a pre-reform ward after it: the
-reason names the unit(s) it went to, :mod:`sources.units`); a district-desk row whose
+reason names the unit(s) it went to, :mod:`sources.loading.units`); a district-desk row whose
 ``quan_huyen`` is another district than its receiving unit. Repeated dossier ids are
-rejected (all occurrences) by :func:`sources.ingest.ingest_file`. Names are
+rejected (all occurrences) by :func:`sources.loading.ingest.ingest_file`. Names are
 NFC-normalised before matching, so NFD-written names load.
 
-Whole-file failures (:class:`~sources.spec.SourceFileError`, nothing loads): empty or
+Whole-file failures (:class:`~sources.loading.spec.SourceFileError`, nothing loads): empty or
 truncated files, bytes that are not UTF-8 (or the declared encoding), a missing column
 (``thoi_diem_trich_xuat`` is required unless the name carries the time; extra columns
 only warn), a header without rows, a CSV row with a wrong field count, malformed JSON, a
@@ -113,7 +113,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sources.csvfile import (
+from sources.formats.csvfile import (
     CHUNK,
     check_columns,
     check_text_file,
@@ -121,9 +121,16 @@ from sources.csvfile import (
     sql_literal,
     stage_text_file,
 )
-from sources.spec import FileSlot, ReadContext, ReadResult, SourceFileError, SourceSpec, month_slot
-from sources.tabular import Field, check, good_rows, integer, parse_rows, rejects_of, text
-from sources.units import default_resolver, resolve_units
+from sources.formats.tabular import Field, check, good_rows, integer, parse_rows, rejects_of, text
+from sources.loading.spec import (
+    FileSlot,
+    ReadContext,
+    ReadResult,
+    SourceFileError,
+    SourceSpec,
+    month_slot,
+)
+from sources.loading.units import default_resolver, resolve_units
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import importlib
 
-from sources.spec import SourceSpec
+from sources.loading.spec import SourceSpec
 
 SOURCE_NAMES = ("budget", "disbursement", "grdp", "procedures", "governance_indices")
 
@@ -16,9 +16,9 @@ def specs() -> dict[str, SourceSpec]:
     """name -> spec, in a stable order."""
     found = {}
     for name in SOURCE_NAMES:
-        spec = importlib.import_module(f"sources.{name}").SPEC
+        spec = importlib.import_module(f"sources.readers.{name}").SPEC
         if spec.name != name:
-            raise RuntimeError(f"sources.{name}.SPEC is named {spec.name!r}")
+            raise RuntimeError(f"sources.readers.{name}.SPEC is named {spec.name!r}")
         found[name] = spec
     return found
 

@@ -1,0 +1,1 @@
+"""One reader module per source: its file names, partitions, columns and reader."""
