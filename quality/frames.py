@@ -3,7 +3,7 @@
 Rows reach GX as Arrow-backed pandas frames (``pd.ArrowDtype`` columns), one partition at a
 time, so memory is bounded by one partition. What needs the whole table (uniqueness
 across partitions, roll-ups, reconciliation) is computed in DuckDB by the suite's
-:class:`~quality.suites.Fact` SQL and handed over as small result frames.
+:class:`~quality.rules.Fact` SQL and handed over as small result frames.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from quality.suites import Suite, SuiteError, arrow_type_name
+from quality.rules import Suite, SuiteError, arrow_type_name
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ costs ~9 s.
 Only failures of ``error`` rules make a suite fail; ``warn`` failures are reported. A
 suite that cannot run (a rule naming a column its frame lacks, a frame or run-time
 parameter not given, an expectation that raised inside GX) raises
-:class:`~quality.suites.SuiteError`: it never counts as passed.
+:class:`~quality.rules.SuiteError`: it never counts as passed.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from quality.frames import schema_frame
-from quality.suites import ROWS, SCHEMA, Rule, Suite, SuiteError, partition_parameters
+from quality.rules import ROWS, SCHEMA, Rule, Suite, SuiteError, partition_parameters
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ class GxSession:
         frames against ``suite``; build their Data Docs pages.
 
         ``partition`` (``2024-06``) provides the run-time parameters of
-        :func:`~quality.suites.partition_parameters`; ``parameters`` adds or overrides
+        :func:`~quality.rules.partition_parameters`; ``parameters`` adds or overrides
         some. Raises :class:`SuiteError` when the suite cannot run.
         """
         from great_expectations.core.run_identifier import RunIdentifier

@@ -28,8 +28,10 @@ from orchestration.partitions import BY_KIND
 from orchestration.settings import Settings, load_settings
 from orchestration.warehouse import build_connection
 from quality.frames import loaded_partitions, partition_frame, whole_table_checks
+from quality.mart_suites import MART_SUITES
+from quality.raw_suites import RAW_SUITES
+from quality.rules import Suite, SuiteError
 from quality.runner import GxSession, SuiteResult
-from quality.suites import MART_SUITES, RAW_SUITES, Suite, SuiteError
 from sources.loading.registry import specs
 
 SUITE_PREFIX = "great_expectations:"

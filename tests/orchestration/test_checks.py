@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.runner import range_tags
 from orchestration.settings import load_settings, prepare_data_dir
-from quality.suites import MART_SUITES
+from quality.mart_suites import MART_SUITES
 from sources.loading.registry import SOURCE_NAMES
 from sources.sample import disbursement as disbursement_sample
 from tests.quality.conftest import edit_csv

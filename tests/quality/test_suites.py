@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from quality.frames import partition_frame, whole_table_checks
+from quality.mart_suites import MART_SUITES
+from quality.raw_suites import RAW_SUITES
+from quality.rules import Suite, SuiteError, not_null
 from quality.runner import SuiteResult
-from quality.suites import MART_SUITES, RAW_SUITES, Suite, SuiteError, not_null
 from tests.quality.conftest import Warehouse, edit_csv
 
 MONTH = "2024-06"
@@ -218,8 +220,8 @@ def test_expectation_that_cannot_be_computed_raises_never_passes(
     warehouse, sample_dir, data_docs_dir
 ):
     """A range check on a text column fails inside GX: the suite did not run."""
+    from quality.rules import between
     from quality.runner import validate_frame
-    from quality.suites import between
 
     warehouse.load("disbursement", disbursement_file(sample_dir))
     suite = RAW_SUITES["raw_disbursement"]

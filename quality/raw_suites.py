@@ -1,0 +1,441 @@
+"""The suite of each raw source table: the load boundary great-expectations guards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from quality.rules import (
+    PARTITION_COLUMN,
+    SCHEMA,
+    Fact,
+    Rule,
+    Suite,
+    arrow_type_name,
+    at_least,
+    between,
+    columns_are,
+    each_between,
+    equal_columns,
+    in_set,
+    matches,
+    not_null,
+    param,
+    unique,
+)
+from sources.loading.ingest import METADATA_SCHEMA
+from sources.loading.registry import specs
+from sources.readers.procedures import STATUSES
+
+# --- raw suites ----------------------------------------------------------------------
+
+LOADER_REQUIRED = (
+    "_load_id",
+    "_source_file_name",
+    "_source_file_sha256",
+    "_source_row_number",
+    "_partition_key",
+    "_slot",
+    "_loaded_at",
+)
+# city, district, commune; `@2025-01-01` marks a commune formed by the 2025-01-01 mergers
+# (sources/loading/admin_units.py, README "Administrative units")
+ADMIN_UNIT_ID = r"^01(?:-\d{3})?(?:-\d{5}(?:@2025-01-01)?)?$"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def previous_partition_fact(table: str) -> Fact:
+    """Rows of the partition per slot kind (``-6T``, ``-province``; one kind for monthly
+    sources) against the latest earlier partition with that kind: ratio null when there
+    is none (GX then skips it)."""
+    return Fact(
+        "previous_partition",
+        f"""
+        with counts as (
+            select
+                _partition_key as partition_key,
+                coalesce(nullif(replace(_slot, _partition_key, ''), ''), '(whole partition)')
+                    as slot_kind,
+                count(*) as row_count
+            from {table}
+            where _partition_key <= $partition_key
+            group by _partition_key, _slot
+        ),
+        current_counts as (
+            select * from counts where partition_key = $partition_key
+        ),
+        previous_counts as (
+            select
+                current_counts.slot_kind,
+                counts.partition_key as previous_partition,
+                counts.row_count as previous_row_count
+            from current_counts
+            inner join counts
+                on counts.slot_kind = current_counts.slot_kind
+                and counts.partition_key < current_counts.partition_key
+            qualify row_number() over (
+                partition by current_counts.slot_kind order by counts.partition_key desc
+            ) = 1
+        )
+        select
+            current_counts.slot_kind,
+            current_counts.row_count,
+            previous_counts.previous_partition,
+            previous_counts.previous_row_count,
+            current_counts.row_count / previous_counts.previous_row_count as row_count_ratio
+        from current_counts
+        left join previous_counts on current_counts.slot_kind = previous_counts.slot_kind
+        order by current_counts.slot_kind
+        """,
+        index_columns=("slot_kind", "previous_partition"),
+    )
+
+
+def duplicate_keys_fact(table: str, key: Iterable[str]) -> Fact:
+    """Natural keys of the partition that occur more than once in the whole table (in
+    this partition or another), with up to five examples."""
+    cols = ", ".join(_quote(k) for k in key)
+    label = " || '|' || ".join(f"coalesce({_quote(k)}::varchar, '∅')" for k in key)
+    return Fact(
+        "duplicate_keys",
+        f"""
+        with here as (
+            select distinct {cols} from {table} where _partition_key = $partition_key
+        ),
+        duplicated as (
+            select
+                {label} as natural_key,
+                count(*) as occurrences,
+                string_agg(distinct _partition_key, ', ' order by _partition_key) as partitions
+            from {table}
+            semi join here using ({cols})
+            group by {cols}
+            having count(*) > 1
+        )
+        select
+            count(*) as duplicate_keys,
+            coalesce(
+                array_to_string(
+                    (list(natural_key || ' x' || occurrences || ' in ' || partitions
+                          order by natural_key))[1:5],
+                    '; '
+                ),
+                ''
+            ) as examples
+        from duplicated
+        """,
+        index_columns=("examples",),
+    )
+
+
+def raw_suite(
+    source: str,
+    rules: Iterable[Rule],
+    *,
+    table_key: Iterable[str],
+    min_row_ratio: float = 0.5,
+    index_columns: Iterable[str] = (),
+) -> Suite:
+    """The suite of ``raw.<source>``: the spec's columns and Arrow types, the loader's
+    metadata, the source's own rules, row count against the previous partition and the
+    natural key's uniqueness across partitions."""
+    spec = specs()[source]
+    table = f"raw.{source}"
+    table_key = tuple(table_key)
+    schema = pa.schema([*spec.schema, *METADATA_SCHEMA])
+    common = (
+        columns_are(schema.names),
+        Rule(
+            "ExpectColumnPairValuesToBeEqual",
+            {"column_A": "data_type", "column_B": "expected_type"},
+            "error",
+            SCHEMA,
+            notes="every column has the Arrow type its source spec declares",
+        ),
+        *not_null(*LOADER_REQUIRED),
+        between(
+            "row_count_ratio",
+            min_row_ratio,
+            frame="previous_partition",
+            notes=f"a partition with fewer than {min_row_ratio:.0%} of the rows of the "
+            "previous one (same slot kind) is a truncated file until shown otherwise",
+        ),
+        between(
+            "duplicate_keys",
+            max_value=0,
+            frame="duplicate_keys",
+            notes="natural key " + " + ".join(table_key) + " unique in the whole table",
+        ),
+    )
+    return Suite(
+        name=f"raw_{source}",
+        table=table,
+        description=f"Raw {source} rows of one partition, as loaded from the landed files.",
+        rules=(*common, *rules),
+        partition_column=PARTITION_COLUMN,
+        facts=(previous_partition_fact(table), duplicate_keys_fact(table, table_key)),
+        index_columns=tuple(index_columns),
+        column_types=tuple((f.name, arrow_type_name(f.type)) for f in schema),
+    )
+
+
+def _raw_suites() -> dict[str, Suite]:
+    amount_columns = (
+        "plan_ttg_bn_vnd",
+        "plan_city_bn_vnd",
+        "disbursed_in_period_bn_vnd",
+        "disbursed_cumulative_bn_vnd",
+    )
+    disbursement = raw_suite(
+        "disbursement",
+        (
+            *not_null(
+                "report_month",
+                "project_code",
+                "project_name",
+                "funding_source",
+                "unit_name",
+                "admin_unit_id",
+                "as_of_date",
+                "plan_year",
+                *amount_columns,
+            ),
+            equal_columns("report_month", PARTITION_COLUMN),
+            between("as_of_date", param("period_start"), param("period_end")),
+            *each_between(amount_columns, 0, notes="amounts are never negative"),
+            at_least("disbursed_cumulative_bn_vnd", "disbursed_in_period_bn_vnd", severity="warn"),
+            # a January report holds two plan years (the previous one's extension month)
+            unique("plan_year", "project_code"),
+            matches("admin_unit_id", ADMIN_UNIT_ID),
+        ),
+        table_key=("report_month", "plan_year", "project_code"),
+        # January carries two plan years, February one: about half the rows is normal
+        min_row_ratio=0.3,
+        index_columns=("plan_year", "project_code"),
+    )
+    budget = raw_suite(
+        "budget",
+        (
+            *not_null(
+                "budget_year",
+                "report_period",
+                "sheet_name",
+                "unit_name",
+                "admin_unit_id",
+                "unit_scope",
+                "execution_start_date",
+                "execution_end_date",
+                "budget_index",
+                "outline_code",
+                "line_path",
+                "outline_level",
+                "is_leaf",
+                "item_name",
+                "source_unit",
+            ),
+            between("budget_year", param("year"), param("year")),
+            in_set("report_period", ["3T", "6T", "9T", "12T"]),
+            in_set(
+                "unit_scope",
+                ["city_total", "city_agencies", "district", "former_districts", "commune"],
+            ),
+            in_set("budget_index", ["324/2016/TT-BTC", "130/2025/TT-BTC"]),
+            between("outline_level", 0, 4),
+            *(
+                in_set(f"{m}_marker", ["", "-"])
+                for m in ("estimate_superior", "estimate_council", "execution")
+            ),
+            *each_between(
+                (
+                    "estimate_superior_bn_vnd",
+                    "estimate_council_bn_vnd",
+                    "execution_cumulative_bn_vnd",
+                ),
+                0,
+                severity="warn",
+            ),
+            *each_between(
+                ("pct_of_superior_estimate", "pct_of_council_estimate"),
+                0,
+                1000,
+                notes="rates are bounded, never capped: execution can pass 100%",
+            ),
+            unique("report_period", "sheet_name", "unit_name", "line_path"),
+            matches("admin_unit_id", ADMIN_UNIT_ID),
+        ),
+        table_key=("_slot", "sheet_name", "unit_name", "line_path"),
+        index_columns=("report_period", "sheet_name", "unit_name", "line_path"),
+    )
+    grdp = raw_suite(
+        "grdp",
+        (
+            *not_null(
+                "release_id",
+                "price_basis",
+                "year",
+                "period",
+                "sector_code",
+                "sector_name",
+                "value_bn_vnd",
+            ),
+            equal_columns("release_id", PARTITION_COLUMN),
+            in_set("price_basis", ["current", "constant_2010"]),
+            in_set("period", ["Q1", "6M", "9M", "12M"]),
+            in_set("sector_code", ["TONG", "NLTS", "CNXD", "DV", "THUE"]),
+            between("year", 2000, param("year")),
+            between(
+                "value_bn_vnd",
+                0,
+                severity="warn",
+                notes="taxes less subsidies (THUE) could in principle be negative",
+            ),
+            between("published_growth_pct", -30, 30, severity="warn"),
+            unique("price_basis", "year", "period", "sector_code"),
+        ),
+        table_key=("release_id", "price_basis", "year", "period", "sector_code"),
+        # A Q1 release holds a quarter of the rows of the whole-year release before it.
+        min_row_ratio=0.2,
+        index_columns=("price_basis", "year", "period", "sector_code"),
+    )
+    procedures = raw_suite(
+        "procedures",
+        (
+            *not_null(
+                "receipt_month",
+                "dossier_id",
+                "procedure_code",
+                "procedure_name",
+                "desk_level",
+                "receiving_unit_name",
+                "admin_unit_id",
+                "channel",
+                "received_at",
+                "due_at",
+                "status",
+                "supplement_requests",
+                "supplement_wait_days",
+                "is_fee_bearing",
+                "is_paid_online",
+                "is_digitised",
+                "has_e_result",
+                "extracted_at",
+                "first_export_month",
+            ),
+            # A file of month M holds the dossiers received in M and later states of
+            # dossiers received before M (mutable records: the latest state is kept).
+            at_least(PARTITION_COLUMN, "receipt_month"),
+            at_least(PARTITION_COLUMN, "first_export_month"),
+            in_set("status", STATUSES),
+            in_set("channel", [1, 2, 3]),
+            in_set("desk_level", ["city", "district", "commune"]),
+            between("received_at", max_value=param("period_end_at")),
+            at_least("extracted_at", "received_at"),
+            at_least("extracted_at", "finished_at"),
+            at_least("extracted_at", "returned_at"),
+            at_least("extracted_at", "ended_at"),
+            at_least("due_at", "received_at"),
+            at_least("finished_at", "received_at"),
+            at_least("returned_at", "finished_at"),
+            between("supplement_requests", 0, 50, severity="warn"),
+            between("supplement_wait_days", 0, 365, severity="warn"),
+            between("rating", 1, 5),
+            unique("dossier_id"),
+            matches("admin_unit_id", ADMIN_UNIT_ID),
+        ),
+        table_key=("dossier_id",),
+        index_columns=("dossier_id",),
+    )
+    governance = raw_suite(
+        "governance_indices",
+        (
+            *not_null(
+                "index_year",
+                "index_code",
+                "scope",
+                "unit_code",
+                "unit_name",
+                "rank",
+                "ranked_units",
+            ),
+            between("index_year", param("year"), param("year")),
+            in_set("index_code", ["PAR_INDEX", "SIPAS", "PAPI", "PCI", "DISTRICT_PAR_INDEX"]),
+            in_set("scope", ["province", "district"]),
+            between("score", 0, 100),
+            between("rank", 1),
+            # 63 provinces, 34 from 2025 (merger of 2025-07-01); 30 districts to 2024.
+            in_set("ranked_units", [30, 34, 63]),
+            at_least("ranked_units", "rank"),
+            unique("index_code", "unit_code"),
+        ),
+        table_key=("index_year", "index_code", "unit_code"),
+        index_columns=("index_code", "unit_code"),
+    )
+    return {s.name: s for s in (budget, disbursement, grdp, procedures, governance)}
+
+
+def raw_checks_fact(sources: Iterable[str]) -> Fact:
+    """Raw partitions of ``sources`` whose latest great-expectations validation (in
+    ``audit.check_results``, written by the raw checks) failed or could not run. A mart
+    built from such a partition is not published: the raw check stopped the load, but
+    the rows are in the build database until a corrected file restates them."""
+    tables = ", ".join(f"'raw.{s}'" for s in sources)
+    return Fact(
+        "raw_checks",
+        f"""
+        with gx as (
+            select asset_key, partition_key, run_id, outcome, check_name, checked_at
+            from audit.check_results
+            where
+                starts_with(suite, 'great_expectations:raw_')
+                and asset_key in ({tables})
+                and partition_key is not null
+        ),
+        latest as (
+            select asset_key, partition_key, run_id
+            from gx
+            qualify row_number() over (
+                partition by asset_key, partition_key order by checked_at desc
+            ) = 1
+        ),
+        failing as (
+            select
+                gx.asset_key,
+                gx.partition_key,
+                string_agg(distinct gx.check_name, ', ' order by gx.check_name) as expectations
+            from gx
+            semi join latest using (asset_key, partition_key, run_id)
+            where gx.outcome in ('fail', 'error')
+            group by gx.asset_key, gx.partition_key
+        )
+        select
+            count(*) as failing_raw_partitions,
+            coalesce(
+                string_agg(
+                    asset_key || ' ' || partition_key || ': ' || expectations,
+                    '; ' order by asset_key, partition_key
+                ),
+                ''
+            ) as examples
+        from failing
+        """,
+        index_columns=("examples",),
+    )
+
+
+RAW_CHECKS_RULE = between(
+    "failing_raw_partitions",
+    max_value=0,
+    frame="raw_checks",
+    notes="built only from raw partitions whose latest checks passed",
+)
+
+
+RAW_SUITES: dict[str, Suite] = _raw_suites()  # by suite name: raw_<source>
+
+
+def raw_suite_for(source: str) -> Suite:
+    return RAW_SUITES[f"raw_{source}"]
