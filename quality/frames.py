@@ -16,31 +16,18 @@ import pandas as pd
 import pyarrow as pa
 
 from quality.rules import Suite, SuiteError, arrow_type_name
+from sources.sql import quote_table, table_exists
 
 log = logging.getLogger(__name__)
-
-
-def _quote_table(table: str) -> str:
-    """``raw.disbursement`` -> ``"raw"."disbursement"``."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
 
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, _, name = table.rpartition(".")
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema or "main", name],
-        ).fetchall()[0][0]
-    )
-
-
 def _require_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    if not table_exists(con, table):
+    schema, _, name = table.rpartition(".")
+    if not table_exists(con, schema or "main", name):
         raise SuiteError(f"table {table} does not exist in the build database: nothing to check")
 
 
@@ -53,7 +40,7 @@ def partition_frame(
     """Rows of ``table`` in the partitions ``keys`` (all rows when ``partition_column`` is
     None) as an Arrow-backed pandas frame."""
     _require_table(con, table)
-    sql = f"select * from {_quote_table(table)}"
+    sql = f"select * from {quote_table(table)}"
     params: list = []
     if partition_column is not None:
         if not keys:
@@ -72,7 +59,7 @@ def loaded_partitions(
 ) -> list[str]:
     """Partitions of ``keys`` (every partition when None) that hold rows, in order."""
     _require_table(con, table)
-    sql = f'select distinct "{partition_column}" from {_quote_table(table)}'
+    sql = f'select distinct "{partition_column}" from {quote_table(table)}'
     params: list = []
     if keys is not None:
         sql += f' where "{partition_column}" in (select unnest(?))'

@@ -27,6 +27,7 @@ from quality.rules import (
 from sources.loading.ingest import METADATA_SCHEMA
 from sources.loading.registry import specs
 from sources.readers.procedures import STATUSES
+from sources.sql import quote_ident
 
 # --- raw suites ----------------------------------------------------------------------
 
@@ -42,10 +43,6 @@ LOADER_REQUIRED = (
 # city, district, commune; `@2025-01-01` marks a commune formed by the 2025-01-01 mergers
 # (sources/loading/admin_units.py, README "Administrative units")
 ADMIN_UNIT_ID = r"^01(?:-\d{3})?(?:-\d{5}(?:@2025-01-01)?)?$"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def previous_partition_fact(table: str) -> Fact:
@@ -98,8 +95,8 @@ def previous_partition_fact(table: str) -> Fact:
 def duplicate_keys_fact(table: str, key: Iterable[str]) -> Fact:
     """Natural keys of the partition that occur more than once in the whole table (in
     this partition or another), with up to five examples."""
-    cols = ", ".join(_quote(k) for k in key)
-    label = " || '|' || ".join(f"coalesce({_quote(k)}::varchar, '∅')" for k in key)
+    cols = ", ".join(quote_ident(k) for k in key)
+    label = " || '|' || ".join(f"coalesce({quote_ident(k)}::varchar, '∅')" for k in key)
     return Fact(
         "duplicate_keys",
         f"""

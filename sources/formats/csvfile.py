@@ -18,17 +18,10 @@ import duckdb
 
 from sources.formats.tcvn3 import decode_tcvn3_line
 from sources.loading.spec import ReadContext, SourceFileError
+from sources.sql import sql_literal
 
 CHUNK = 1 << 20
 LEGACY_ENCODINGS = ("cp1258", "tcvn3")
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def check_text_file(path: Path, file_name: str, encoding: str | None, work_dir: Path) -> Path:
@@ -44,7 +37,7 @@ def check_text_file(path: Path, file_name: str, encoding: str | None, work_dir: 
                 file_name,
                 "file ends in the middle of a row (no final line break): it looks truncated; "
                 "land the complete file again",
-                row=_count_lines(path),
+                row=count_line_breaks(path) + 1,
             )
     if encoding is None:
         _check_utf8(path, file_name)
@@ -70,12 +63,13 @@ def check_text_file(path: Path, file_name: str, encoding: str | None, work_dir: 
     return decoded
 
 
-def _count_lines(path: Path) -> int:
+def count_line_breaks(path: Path) -> int:
+    """Line breaks (``\\n``) in the file, read in chunks: the number of complete lines."""
     lines = 0
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             lines += chunk.count(b"\n")
-    return lines + 1
+    return lines
 
 
 def _check_utf8(path: Path, file_name: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from sources.formats.csvfile import quote_ident, sql_literal
+from sources.sql import quote_ident, sql_literal
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sources.formats.csvfile import quote_ident
 from sources.loading.spec import REJECT_COLUMNS, FileSlot, ReadContext, SourceFileError, SourceSpec
+from sources.sql import quote_ident
 
 log = logging.getLogger(__name__)
 

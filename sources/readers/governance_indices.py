@@ -37,7 +37,7 @@ import sqlite3
 
 import pyarrow as pa
 
-from sources.formats.csvfile import sql_literal, stage_text_file
+from sources.formats.csvfile import stage_text_file
 from sources.formats.tabular import (
     Field,
     check,
@@ -51,6 +51,7 @@ from sources.formats.tabular import (
 from sources.loading.admin_units import legacy_provinces, package_data_dir
 from sources.loading.spec import FileSlot, ReadContext, ReadResult, SourceSpec, year_slot
 from sources.loading.units import resolve_units
+from sources.sql import sql_literal
 
 PROVINCE_INDICES = ("PAR_INDEX", "SIPAS", "PAPI", "PCI")
 DISTRICT_INDEX = "DISTRICT_PAR_INDEX"

@@ -114,7 +114,6 @@ _MICRO = Decimal("0.000001")
 _CENT = Decimal("0.01")
 _RELEASE_LINE = re.compile(r"^\s*kỳ công bố\s*:\s*(?P<month>\d{1,2})\s*/\s*(?P<year>\d{4})\b")
 _YEAR_BLOCK = re.compile(r"năm (\d{4})")
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def _number(value: Any) -> tuple[Decimal | None, str | None]:

@@ -114,11 +114,9 @@ import duckdb
 import pyarrow as pa
 
 from sources.formats.csvfile import (
-    CHUNK,
     check_columns,
     check_text_file,
-    quote_ident,
-    sql_literal,
+    count_line_breaks,
     stage_text_file,
 )
 from sources.formats.tabular import Field, check, good_rows, integer, parse_rows, rejects_of, text
@@ -131,6 +129,7 @@ from sources.loading.spec import (
     month_slot,
 )
 from sources.loading.units import default_resolver, resolve_units
+from sources.sql import quote_ident, sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -419,7 +418,7 @@ def _stage_jsonl(ctx: ReadContext, stamp: dt.datetime | None) -> tuple[int, list
         message = re.sub(r"^[A-Za-z ]*Error: ", "", message).strip()
         raise SourceFileError(ctx.file_name, f"not valid JSON lines: {message}") from None
     rows = ctx.con.execute(f"select count(*) from {_TEXT_TABLE}").fetchall()[0][0]
-    lines = _count_lines(path)
+    lines = count_line_breaks(path)
     if rows != lines:
         raise SourceFileError(
             ctx.file_name,
@@ -428,14 +427,6 @@ def _stage_jsonl(ctx: ReadContext, stamp: dt.datetime | None) -> tuple[int, list
             "are line numbers",
         )
     return rows, warnings
-
-
-def _count_lines(path: Path) -> int:
-    lines = 0
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            lines += chunk.count(b"\n")
-    return lines
 
 
 # --- reader ------------------------------------------------------------------------
