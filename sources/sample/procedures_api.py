@@ -47,7 +47,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sources.sample.procedures import COLUMNS, FILE_PREFIX, TIMESTAMP_FORMAT
+from sources.sample.procedures.layout import COLUMNS, FILE_PREFIX, TIMESTAMP_FORMAT
 
 log = logging.getLogger(__name__)
 

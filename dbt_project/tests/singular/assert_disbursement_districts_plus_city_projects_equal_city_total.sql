@@ -50,12 +50,7 @@ report_eras as (
 
 city_rows as (
     select * from progress
-    where unit_scope = 'city_total'
-),
-
-city_level_rows as (
-    select * from progress
-    where unit_scope = 'city_level'
+    where unit_scope in ('city_total', 'city_level')
 ),
 
 local_rows as (
@@ -119,60 +114,48 @@ summed_parts as (
     group by period_id, plan_year
 ),
 
-compared as (
+-- What each city row must equal: city_total the city-level projects plus the local
+-- rows, city_level the city-level projects.
+expected_rows as (
     select
-        coalesce(city_rows.period_id, summed_parts.period_id) as period_id,
-        coalesce(city_rows.plan_year, summed_parts.plan_year) as plan_year,
-        'city_total is not city_level + local units' as problem,
-        city_rows.project_count as city_project_count,
-        summed_parts.project_count as parts_project_count,
-        city_rows.plan_ttg_bn_vnd as city_plan_ttg_bn_vnd,
-        summed_parts.plan_ttg_bn_vnd as parts_plan_ttg_bn_vnd,
-        city_rows.plan_city_bn_vnd as city_plan_city_bn_vnd,
-        summed_parts.plan_city_bn_vnd as parts_plan_city_bn_vnd,
-        city_rows.disbursed_in_period_bn_vnd as city_in_period_bn_vnd,
-        summed_parts.disbursed_in_period_bn_vnd as parts_in_period_bn_vnd,
-        city_rows.disbursed_cumulative_bn_vnd as city_cumulative_bn_vnd,
-        summed_parts.disbursed_cumulative_bn_vnd as parts_cumulative_bn_vnd
-    from city_rows
-    full outer join summed_parts
-        on
-            city_rows.period_id = summed_parts.period_id
-            and city_rows.plan_year = summed_parts.plan_year
+        'city_total' as unit_scope,
+        summed_parts.*
+    from summed_parts
+    union all by name
+    select
+        'city_level' as unit_scope,
+        city_level_projects.*
+    from city_level_projects
 ),
 
-city_level_compared as (
+compared as (
     select
-        coalesce(city_level_rows.period_id, city_level_projects.period_id) as period_id,
-        coalesce(city_level_rows.plan_year, city_level_projects.plan_year) as plan_year,
-        'city_level is not the city-level projects' as problem,
-        city_level_rows.project_count as city_project_count,
-        city_level_projects.project_count as parts_project_count,
-        city_level_rows.plan_ttg_bn_vnd as city_plan_ttg_bn_vnd,
-        city_level_projects.plan_ttg_bn_vnd as parts_plan_ttg_bn_vnd,
-        city_level_rows.plan_city_bn_vnd as city_plan_city_bn_vnd,
-        city_level_projects.plan_city_bn_vnd as parts_plan_city_bn_vnd,
-        city_level_rows.disbursed_in_period_bn_vnd as city_in_period_bn_vnd,
-        city_level_projects.disbursed_in_period_bn_vnd as parts_in_period_bn_vnd,
-        city_level_rows.disbursed_cumulative_bn_vnd as city_cumulative_bn_vnd,
-        city_level_projects.disbursed_cumulative_bn_vnd as parts_cumulative_bn_vnd
-    from city_level_rows
-    full outer join city_level_projects
+        coalesce(city_rows.period_id, expected_rows.period_id) as period_id,
+        coalesce(city_rows.plan_year, expected_rows.plan_year) as plan_year,
+        case coalesce(city_rows.unit_scope, expected_rows.unit_scope)
+            when 'city_total' then 'city_total is not city_level + local units'
+            else 'city_level is not the city-level projects'
+        end as problem,
+        city_rows.project_count as city_project_count,
+        expected_rows.project_count as parts_project_count,
+        city_rows.plan_ttg_bn_vnd as city_plan_ttg_bn_vnd,
+        expected_rows.plan_ttg_bn_vnd as parts_plan_ttg_bn_vnd,
+        city_rows.plan_city_bn_vnd as city_plan_city_bn_vnd,
+        expected_rows.plan_city_bn_vnd as parts_plan_city_bn_vnd,
+        city_rows.disbursed_in_period_bn_vnd as city_in_period_bn_vnd,
+        expected_rows.disbursed_in_period_bn_vnd as parts_in_period_bn_vnd,
+        city_rows.disbursed_cumulative_bn_vnd as city_cumulative_bn_vnd,
+        expected_rows.disbursed_cumulative_bn_vnd as parts_cumulative_bn_vnd
+    from city_rows
+    full outer join expected_rows
         on
-            city_level_rows.period_id = city_level_projects.period_id
-            and city_level_rows.plan_year = city_level_projects.plan_year
+            city_rows.unit_scope = expected_rows.unit_scope
+            and city_rows.period_id = expected_rows.period_id
+            and city_rows.plan_year = expected_rows.plan_year
 ),
 
 mismatches as (
     select * from compared
-    where
-        city_project_count is distinct from parts_project_count
-        or city_plan_ttg_bn_vnd is distinct from parts_plan_ttg_bn_vnd
-        or city_plan_city_bn_vnd is distinct from parts_plan_city_bn_vnd
-        or city_in_period_bn_vnd is distinct from parts_in_period_bn_vnd
-        or city_cumulative_bn_vnd is distinct from parts_cumulative_bn_vnd
-    union all
-    select * from city_level_compared
     where
         city_project_count is distinct from parts_project_count
         or city_plan_ttg_bn_vnd is distinct from parts_plan_ttg_bn_vnd

@@ -63,7 +63,8 @@ uncovered_dates as (
         'working-day calendar has no year ' || dossier_years.calendar_year || ': '
         || dossier_years.dossier_dates || ' dossier ' || dossier_years.date_column
         || ' dates from ' || dossier_years.first_date
-        || '; add the year to ref_vietnam_calendar_years with its days off (sources/loading/workdays.py)'
+        || '; add the year to ref_vietnam_calendar_years with its days off '
+        || '(sources/loading/workdays.py)'
             as problem
     from dossier_years
     left join calendar_years

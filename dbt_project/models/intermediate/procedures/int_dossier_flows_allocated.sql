@@ -26,32 +26,7 @@ admin_units as (
     select * from {{ ref('dim_admin_units') }}
 ),
 
-city as (
-    select admin_unit_id from admin_units
-    where admin_level = 'city'
-),
-
-current_communes as (
-    select
-        admin_unit_id,
-        valid_from
-    from admin_units
-    where admin_level = 'commune' and is_current
-),
-
-reform as (
-    select min(valid_from) as reform_date from current_communes
-),
-
-communes as (
-    select
-        admin_unit_id,
-        district_admin_unit_id,
-        valid_from,
-        coalesce(valid_to, date '9999-12-31') as valid_to
-    from admin_units
-    where admin_level = 'commune'
-),
+{{ procedure_reform_units() }}
 
 -- Ended commune versions through the composed crosswalk, today's to themselves.
 commune_targets as (

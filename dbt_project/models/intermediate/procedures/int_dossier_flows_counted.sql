@@ -141,18 +141,7 @@ final as (
         reporting_admin_unit_id,
         received_month as received_month_start_date,
         month_start_date,
-        coalesce(sum(received_count), 0) as received_count,
-        coalesce(sum(same_day_count), 0) as same_day_count,
-        coalesce(sum(online_count), 0) as online_count,
-        coalesce(sum(fee_bearing_count), 0) as fee_bearing_count,
-        coalesce(sum(paid_online_count), 0) as paid_online_count,
-        coalesce(sum(digitised_count), 0) as digitised_count,
-        coalesce(sum(finished_count), 0) as finished_count,
-        coalesce(sum(finished_on_time_count), 0) as finished_on_time_count,
-        coalesce(sum(resolution_days_sum), 0) as resolution_days_sum,
-        coalesce(sum(ended_count), 0) as ended_count,
-        coalesce(sum(late_started_count), 0) as late_started_count,
-        coalesce(sum(late_closed_count), 0) as late_closed_count
+        {{ procedure_summed_flow_counts() }}
     from flows
     group by
         desk_admin_unit_id,

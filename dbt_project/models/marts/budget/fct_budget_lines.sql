@@ -31,75 +31,51 @@ line_periods as (
     from lines
 ),
 
-superior_estimates as (
+-- The three amounts of a line, one row each: the estimate the superior assigned, the
+-- estimate the council approved, the execution.
+amounts as (
     select
-        budget_line_id,
-        budget_year,
-        report_period,
-        period_id,
-        admin_unit_id,
-        unit_scope,
-        execution_start_date,
-        execution_end_date,
-        budget_index,
-        line_path,
-        'estimate' as stage,  -- noqa: RF04
-        'superior_assigned' as plan_basis,
-        superior_assigned_by as estimate_assigned_by,
-        estimate_superior_bn_vnd as amount_bn_vnd,
-        estimate_superior_marker as amount_marker,
-        source_unit
-    from line_periods
-),
-
-council_estimates as (
-    select
-        budget_line_id,
-        budget_year,
-        report_period,
-        period_id,
-        admin_unit_id,
-        unit_scope,
-        execution_start_date,
-        execution_end_date,
-        budget_index,
-        line_path,
-        'estimate' as stage,  -- noqa: RF04
-        'council_approved' as plan_basis,
-        council_approved_by as estimate_assigned_by,
-        estimate_council_bn_vnd as amount_bn_vnd,
-        estimate_council_marker as amount_marker,
-        source_unit
-    from line_periods
-),
-
-executions as (
-    select
-        budget_line_id,
-        budget_year,
-        report_period,
-        period_id,
-        admin_unit_id,
-        unit_scope,
-        execution_start_date,
-        execution_end_date,
-        budget_index,
-        line_path,
-        'execution' as stage,  -- noqa: RF04
-        null::varchar as plan_basis,
-        null::varchar as estimate_assigned_by,
-        execution_cumulative_bn_vnd as amount_bn_vnd,
-        execution_marker as amount_marker,
-        source_unit
-    from line_periods
+        t.stage,
+        t.plan_basis
+    from (
+        values
+        ('estimate', 'superior_assigned'),
+        ('estimate', 'council_approved'),
+        ('execution', null)
+    ) as t (stage, plan_basis)
 ),
 
 unioned as (
-    select * from superior_estimates
-    union all
-    select * from council_estimates
-    union all
-    select * from executions
+    select
+        line_periods.budget_line_id,
+        line_periods.budget_year,
+        line_periods.report_period,
+        line_periods.period_id,
+        line_periods.admin_unit_id,
+        line_periods.unit_scope,
+        line_periods.execution_start_date,
+        line_periods.execution_end_date,
+        line_periods.budget_index,
+        line_periods.line_path,
+        amounts.stage,
+        amounts.plan_basis,
+        case amounts.plan_basis
+            when 'superior_assigned' then line_periods.superior_assigned_by
+            when 'council_approved' then line_periods.council_approved_by
+        end as estimate_assigned_by,
+        case amounts.plan_basis
+            when 'superior_assigned' then line_periods.estimate_superior_bn_vnd
+            when 'council_approved' then line_periods.estimate_council_bn_vnd
+            else line_periods.execution_cumulative_bn_vnd
+        end as amount_bn_vnd,
+        case amounts.plan_basis
+            when 'superior_assigned' then line_periods.estimate_superior_marker
+            when 'council_approved' then line_periods.estimate_council_marker
+            else line_periods.execution_marker
+        end as amount_marker,
+        line_periods.source_unit
+    from line_periods
+    cross join amounts
 ),
 
 final as (

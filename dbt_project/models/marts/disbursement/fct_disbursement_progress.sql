@@ -9,6 +9,16 @@
 -- new one): each has its own rows. Rates are cumulative disbursed since 1 January of the
 -- plan year over that plan year's plan, in percent, under both plan bases; they are not
 -- capped (execution can exceed the plan) and are null where the plan is zero.
+{#- The totals of a group of projects: the same for every unit scope. -#}
+{%- set project_totals -%}
+max(as_of_date) as as_of_date,
+        count(*) as project_count,
+        sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
+        sum(plan_city_bn_vnd) as plan_city_bn_vnd,
+        sum(disbursed_in_period_bn_vnd) as disbursed_in_period_bn_vnd,
+        sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
+{%- endset %}
+
 with
 
 project_disbursements as (
@@ -24,12 +34,7 @@ local_totals as (
         ytd_period_id,
         plan_year,
         is_extension_month,
-        max(as_of_date) as as_of_date,
-        count(*) as project_count,
-        sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
-        sum(plan_city_bn_vnd) as plan_city_bn_vnd,
-        sum(disbursed_in_period_bn_vnd) as disbursed_in_period_bn_vnd,
-        sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
+        {{ project_totals }}
     from project_disbursements
     where not is_city_level_project
     group by
@@ -45,12 +50,7 @@ city_level_totals as (
         ytd_period_id,
         plan_year,
         is_extension_month,
-        max(as_of_date) as as_of_date,
-        count(*) as project_count,
-        sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
-        sum(plan_city_bn_vnd) as plan_city_bn_vnd,
-        sum(disbursed_in_period_bn_vnd) as disbursed_in_period_bn_vnd,
-        sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
+        {{ project_totals }}
     from project_disbursements
     where is_city_level_project
     group by period_id, ytd_period_id, plan_year, is_extension_month
@@ -65,12 +65,7 @@ city_totals as (
         ytd_period_id,
         plan_year,
         is_extension_month,
-        max(as_of_date) as as_of_date,
-        count(*) as project_count,
-        sum(plan_ttg_bn_vnd) as plan_ttg_bn_vnd,
-        sum(plan_city_bn_vnd) as plan_city_bn_vnd,
-        sum(disbursed_in_period_bn_vnd) as disbursed_in_period_bn_vnd,
-        sum(disbursed_cumulative_bn_vnd) as disbursed_cumulative_bn_vnd
+        {{ project_totals }}
     from project_disbursements
     group by period_id, ytd_period_id, plan_year, is_extension_month
 ),

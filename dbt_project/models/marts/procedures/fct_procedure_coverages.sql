@@ -51,15 +51,7 @@ months as (
 ),
 
 reporting_units as (
-    select
-        admin_unit_id,
-        admin_level,
-        valid_from,
-        coalesce(valid_to, date '9999-12-31') as valid_to
-    from admin_units
-    where
-        admin_level in ('city', 'district')
-        or (admin_level = 'commune' and district_admin_unit_id is null)
+    {{ procedure_reporting_units() }}
 ),
 
 expected as (

@@ -2,10 +2,10 @@
 -- and '01' for the city desks), per period from the first month loaded, to follow a place
 -- across the reform. The monthly events of every desk, allocated to today's units
 -- (int_dossier_flows_allocated, which says how), are turned into stocks and periods as in
--- fct_procedure_throughputs; rates are recomputed from the allocated numerator and
--- denominator, never averaged. Allocated counts are rounded to 1e-9 (floating-point
--- noise, not dossiers). Missing months (fct_procedure_coverages) give null measures,
--- never zeros.
+-- fct_procedure_throughputs, by the same macros (macros/procedure_throughput_periods.sql);
+-- rates are recomputed from the allocated numerator and denominator, never averaged.
+-- Allocated counts are rounded to 1e-9 (floating-point noise, not dossiers). Missing
+-- months (fct_procedure_coverages) give null measures, never zeros.
 with
 
 monthly_flows as (
@@ -28,57 +28,9 @@ periods as (
     select * from {{ ref('dim_periods') }}
 ),
 
-city as (
-    select admin_unit_id from admin_units
-    where admin_level = 'city'
-),
+{{ procedure_reform_units() }}
 
-current_communes as (
-    select
-        admin_unit_id,
-        valid_from
-    from admin_units
-    where admin_level = 'commune' and is_current
-),
-
-reform as (
-    select min(valid_from) as reform_date from current_communes
-),
-
-span as (
-    select
-        min(month_start_date) as first_month_start_date,
-        last_day(max(month_start_date)) as last_month_end_date
-    from coverage
-),
-
-covered_periods as (
-    select periods.*
-    from periods
-    cross join span
-    where
-        periods.period_type in ('month', 'quarter', 'half', 'year', 'year_to_date')
-        and periods.start_date >= span.first_month_start_date
-        and periods.end_date <= span.last_month_end_date
-),
-
-covered_months as (
-    select
-        start_date as month_start_date,
-        end_date as month_end_date
-    from covered_periods
-    where period_type = 'month'
-),
-
-communes as (
-    select
-        admin_unit_id,
-        district_admin_unit_id,
-        valid_from,
-        coalesce(valid_to, date '9999-12-31') as valid_to
-    from admin_units
-    where admin_level = 'commune'
-),
+{{ procedure_covered_periods() }}
 
 report_units as (
     select
@@ -106,16 +58,7 @@ monthly as (
         unit_months.admin_unit_id,
         unit_months.unit_scope,
         unit_months.month_start_date,
-        coalesce(monthly_flows.received_count, 0) as received_count,
-        coalesce(monthly_flows.same_day_count, 0) as same_day_count,
-        coalesce(monthly_flows.online_count, 0) as online_count,
-        coalesce(monthly_flows.fee_bearing_count, 0) as fee_bearing_count,
-        coalesce(monthly_flows.paid_online_count, 0) as paid_online_count,
-        coalesce(monthly_flows.digitised_count, 0) as digitised_count,
-        coalesce(monthly_flows.finished_count, 0) as finished_count,
-        coalesce(monthly_flows.finished_on_time_count, 0) as finished_on_time_count,
-        coalesce(monthly_flows.resolution_days_sum, 0) as resolution_days_sum,
-        coalesce(monthly_flows.ended_count, 0) as ended_count,
+        {{ procedure_monthly_counts('monthly_flows') }}
         coalesce(monthly_flows.late_change_count, 0) as late_change_count,
         coalesce(monthly_flows.pre_reform_backlog_change_count, 0)
             as pre_reform_backlog_change_count,
@@ -132,9 +75,7 @@ monthly as (
 monthly_stocks as (
     select
         *,
-        sum(received_count - finished_count - ended_count) over unit_history
-            as backlog_end_count,
-        sum(late_change_count) over unit_history as in_progress_late_count,
+        {{ procedure_monthly_stocks() }},
         sum(pre_reform_backlog_change_count) over unit_history as pre_reform_backlog_end_count
     from monthly
     window unit_history as (partition by admin_unit_id order by month_start_date)
@@ -176,32 +117,12 @@ rolled_up as (
         covered_periods.period_type,
         covered_periods.start_date as period_start_date,
         covered_periods.end_date as period_end_date,
-        arg_min(
-            monthly_stocks.backlog_end_count
-            - monthly_stocks.received_count
-            + monthly_stocks.finished_count
-            + monthly_stocks.ended_count,
-            monthly_stocks.month_start_date
-        ) as backlog_count,
+        {{ procedure_period_rollup() }},
         arg_min(
             monthly_stocks.pre_reform_backlog_end_count
             - monthly_stocks.pre_reform_backlog_change_count,
             monthly_stocks.month_start_date
         ) as pre_reform_backlog_count,
-        sum(monthly_stocks.received_count) as received_count,
-        sum(monthly_stocks.finished_count) as finished_count,
-        sum(monthly_stocks.finished_on_time_count) as finished_on_time_count,
-        sum(monthly_stocks.ended_count) as ended_count,
-        arg_max(monthly_stocks.backlog_end_count, monthly_stocks.month_start_date)
-            as backlog_end_count,
-        arg_max(monthly_stocks.in_progress_late_count, monthly_stocks.month_start_date)
-            as in_progress_late_count,
-        sum(monthly_stocks.resolution_days_sum) as resolution_days_sum,
-        sum(monthly_stocks.same_day_count) as same_day_count,
-        sum(monthly_stocks.online_count) as online_count,
-        sum(monthly_stocks.fee_bearing_count) as fee_bearing_count,
-        sum(monthly_stocks.paid_online_count) as paid_online_count,
-        sum(monthly_stocks.digitised_count) as digitised_count,
         sum(monthly_stocks.district_desk_received_count) as district_desk_received_count,
         string_agg(distinct monthly_stocks.allocation_basis, ' + ')
             as allocation_basis_list
@@ -220,16 +141,7 @@ rolled_up as (
 ),
 
 missing_by_period as (
-    select
-        missing_unit_months.admin_unit_id,
-        covered_periods.period_id,
-        count(distinct missing_unit_months.missing_admin_unit_id) as missing_unit_count
-    from missing_unit_months
-    inner join covered_periods
-        on
-            missing_unit_months.month_start_date between covered_periods.start_date
-            and covered_periods.end_date
-    group by missing_unit_months.admin_unit_id, covered_periods.period_id
+    {{ procedure_missing_by_period() }}
 ),
 
 measured as (
@@ -239,10 +151,7 @@ measured as (
         coalesce(missing_by_period.missing_unit_count, 0) = 0 as is_complete,
         rolled_up.unit_scope = 'commune'
         and rolled_up.period_start_date < reform.reform_date as is_restated,
-        rolled_up.backlog_count + rolled_up.received_count as to_process_count,
-        rolled_up.finished_count - rolled_up.finished_on_time_count as finished_late_count,
-        rolled_up.backlog_end_count - rolled_up.in_progress_late_count
-            as in_progress_on_time_count,
+        {{ procedure_derived_counts('rolled_up') }},
         -- The bases of the row's months, each listed once, in a stable order; a period
         -- after the reform that starts with dossiers received before it open says so.
         array_to_string(
@@ -284,29 +193,9 @@ final as (
         end as allocation_basis,
         is_complete,
         missing_unit_count::bigint as missing_unit_count,
-        round(case when is_complete then backlog_count end, 9) + 0.0 as backlog_count,
-        round(case when is_complete then received_count end, 9) + 0.0 as received_count,
-        round(case when is_complete then to_process_count end, 9) + 0.0 as to_process_count,
-        round(case when is_complete then finished_count end, 9) + 0.0 as finished_count,
-        round(case when is_complete then finished_on_time_count end, 9) + 0.0
-            as finished_on_time_count,
-        round(case when is_complete then finished_late_count end, 9) + 0.0 as finished_late_count,
-        round(case when is_complete then ended_count end, 9) + 0.0 as ended_count,
-        round(case when is_complete then in_progress_on_time_count end, 9) + 0.0
-            as in_progress_on_time_count,
-        round(case when is_complete then in_progress_late_count end, 9) + 0.0
-            as in_progress_late_count,
-        round(case when is_complete then backlog_end_count end, 9) + 0.0 as backlog_end_count,
-        round(case when is_complete then same_day_count end, 9) + 0.0 as same_day_count,
-        round(case when is_complete then online_count end, 9) + 0.0 as online_count,
-        round(case when is_complete then fee_bearing_count end, 9) + 0.0 as fee_bearing_count,
-        round(case when is_complete then paid_online_count end, 9) + 0.0 as paid_online_count,
-        round(case when is_complete then digitised_count end, 9) + 0.0 as digitised_count,
-        round(case when is_complete then resolution_days_sum end, 9) + 0.0 as resolution_days_sum,
-        round(case when is_complete then pre_reform_backlog_count end, 9) + 0.0
-            as pre_reform_backlog_count,
-        round(case when is_complete then district_desk_received_count end, 9) + 0.0
-            as district_desk_received_count,
+        {{ procedure_counts_if_complete(procedure_throughput_counts() + [
+            'resolution_days_sum', 'pre_reform_backlog_count', 'district_desk_received_count',
+        ], rounded=true) }}
         {{ procedure_throughput_rates() }}
     from measured
 )

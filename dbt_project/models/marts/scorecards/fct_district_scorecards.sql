@@ -147,35 +147,11 @@ district_budget as (
 
 -- The last disbursement report of the plan year cut within the period.
 disbursement_reports as (
-    select
-        scorecard_periods.period_id,
-        disbursement.plan_year as disbursement_plan_year,
-        max(disbursement.as_of_date) as disbursement_as_of_date
-    from scorecard_periods
-    inner join disbursement
-        on
-            scorecard_periods.period_year = disbursement.plan_year
-            and disbursement.as_of_date
-            between scorecard_periods.start_date and scorecard_periods.end_date
-    where disbursement.unit_scope = 'city_total'
-    group by scorecard_periods.period_id, disbursement.plan_year
+    {{ scorecard_disbursement_reports() }}
 ),
 
 district_disbursement as (
-    select
-        disbursement_reports.period_id,
-        disbursement.admin_unit_id,
-        disbursement.plan_ttg_bn_vnd,
-        disbursement.plan_city_bn_vnd,
-        disbursement.disbursed_cumulative_bn_vnd,
-        disbursement.disbursement_rate_ttg_plan_pct,
-        disbursement.disbursement_rate_city_plan_pct
-    from disbursement_reports
-    inner join disbursement
-        on
-            disbursement_reports.disbursement_plan_year = disbursement.plan_year
-            and disbursement_reports.disbursement_as_of_date = disbursement.as_of_date
-    where disbursement.unit_scope = 'district'
+    {{ scorecard_unit_disbursement('district') }}
 ),
 
 district_throughputs as (
@@ -259,42 +235,13 @@ joined as (
 ranked as (
     select
         *,
-        case
-            when revenue_execution_rate_superior_estimate_pct is not null
-                then rank() over (
-                    partition by period_id, revenue_execution_rate_superior_estimate_pct is null
-                    order by revenue_execution_rate_superior_estimate_pct desc
-                )
-        end as revenue_execution_rate_rank,
-        count(revenue_execution_rate_superior_estimate_pct) over (partition by period_id)
-            as revenue_execution_rate_ranked_count,
-        case
-            when disbursement_rate_city_plan_pct is not null
-                then rank() over (
-                    partition by period_id, disbursement_rate_city_plan_pct is null
-                    order by disbursement_rate_city_plan_pct desc
-                )
-        end as disbursement_rate_city_plan_rank,
-        count(disbursement_rate_city_plan_pct) over (partition by period_id)
-            as disbursement_rate_city_plan_ranked_count,
-        case
-            when on_time_rate_pct is not null
-                then rank() over (
-                    partition by period_id, on_time_rate_pct is null
-                    order by on_time_rate_pct desc
-                )
-        end as on_time_rate_rank,
-        count(on_time_rate_pct) over (partition by period_id)
-            as on_time_rate_ranked_count,
-        case
-            when online_share_pct is not null
-                then rank() over (
-                    partition by period_id, online_share_pct is null
-                    order by online_share_pct desc
-                )
-        end as online_share_rank,
-        count(online_share_pct) over (partition by period_id)
-            as online_share_ranked_count
+        {{ scorecard_ranks([
+            {'column': 'revenue_execution_rate_superior_estimate_pct',
+             'name': 'revenue_execution_rate'},
+            {'column': 'disbursement_rate_city_plan_pct', 'name': 'disbursement_rate_city_plan'},
+            {'column': 'on_time_rate_pct', 'name': 'on_time_rate'},
+            {'column': 'online_share_pct', 'name': 'online_share'},
+        ]) }}
     from joined
 ),
 
