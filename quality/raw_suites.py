@@ -1,4 +1,10 @@
-"""The suite of each raw source table: the load boundary great-expectations guards."""
+"""The suite of each raw source table: the load boundary great-expectations guards.
+
+Facts about one column (type, required, accepted values, hard bounds) come from the
+source's column declaration (``SPEC.columns``, :mod:`sources.loading.columns`); what is
+not a fact about one column (order between columns, uniqueness, ranges that depend on
+the partition, soft ``warn`` bounds, patterns) is written here, per source.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +30,9 @@ from quality.rules import (
     param,
     unique,
 )
+from sources.loading.columns import Column
 from sources.loading.ingest import METADATA_SCHEMA
 from sources.loading.registry import specs
-from sources.readers.procedures import STATUSES
 from sources.sql import quote_ident
 
 # --- raw suites ----------------------------------------------------------------------
@@ -129,6 +135,21 @@ def duplicate_keys_fact(table: str, key: Iterable[str]) -> Fact:
     )
 
 
+def column_rules(columns: Iterable[Column]) -> tuple[Rule, ...]:
+    """The rules a column declaration states: ``required`` -> not null, ``accepted`` -> in
+    set, ``minimum``/``maximum`` -> between (all ``error``)."""
+    cols = tuple(columns)
+    return (
+        *not_null(*(c.name for c in cols if c.required)),
+        *(in_set(c.name, c.accepted) for c in cols if c.accepted is not None),
+        *(
+            between(c.name, c.minimum, c.maximum, notes=c.bounds_note)
+            for c in cols
+            if c.minimum is not None or c.maximum is not None
+        ),
+    )
+
+
 def raw_suite(
     source: str,
     rules: Iterable[Rule],
@@ -138,8 +159,8 @@ def raw_suite(
     index_columns: Iterable[str] = (),
 ) -> Suite:
     """The suite of ``raw.<source>``: the spec's columns and Arrow types, the loader's
-    metadata, the source's own rules, row count against the previous partition and the
-    natural key's uniqueness across partitions."""
+    metadata, the rules of the column declaration, the source's own rules, row count
+    against the previous partition and the natural key's uniqueness across partitions."""
     spec = specs()[source]
     table = f"raw.{source}"
     table_key = tuple(table_key)
@@ -154,6 +175,7 @@ def raw_suite(
             notes="every column has the Arrow type its source spec declares",
         ),
         *not_null(*LOADER_REQUIRED),
+        *column_rules(spec.columns),
         between(
             "row_count_ratio",
             min_row_ratio,
@@ -181,29 +203,11 @@ def raw_suite(
 
 
 def _raw_suites() -> dict[str, Suite]:
-    amount_columns = (
-        "plan_ttg_bn_vnd",
-        "plan_city_bn_vnd",
-        "disbursed_in_period_bn_vnd",
-        "disbursed_cumulative_bn_vnd",
-    )
     disbursement = raw_suite(
         "disbursement",
         (
-            *not_null(
-                "report_month",
-                "project_code",
-                "project_name",
-                "funding_source",
-                "unit_name",
-                "admin_unit_id",
-                "as_of_date",
-                "plan_year",
-                *amount_columns,
-            ),
             equal_columns("report_month", PARTITION_COLUMN),
             between("as_of_date", param("period_start"), param("period_end")),
-            *each_between(amount_columns, 0, notes="amounts are never negative"),
             at_least("disbursed_cumulative_bn_vnd", "disbursed_in_period_bn_vnd", severity="warn"),
             # a January report holds two plan years (the previous one's extension month)
             unique("plan_year", "project_code"),
@@ -217,35 +221,7 @@ def _raw_suites() -> dict[str, Suite]:
     budget = raw_suite(
         "budget",
         (
-            *not_null(
-                "budget_year",
-                "report_period",
-                "sheet_name",
-                "unit_name",
-                "admin_unit_id",
-                "unit_scope",
-                "execution_start_date",
-                "execution_end_date",
-                "budget_index",
-                "outline_code",
-                "line_path",
-                "outline_level",
-                "is_leaf",
-                "item_name",
-                "source_unit",
-            ),
             between("budget_year", param("year"), param("year")),
-            in_set("report_period", ["3T", "6T", "9T", "12T"]),
-            in_set(
-                "unit_scope",
-                ["city_total", "city_agencies", "district", "former_districts", "commune"],
-            ),
-            in_set("budget_index", ["324/2016/TT-BTC", "130/2025/TT-BTC"]),
-            between("outline_level", 0, 4),
-            *(
-                in_set(f"{m}_marker", ["", "-"])
-                for m in ("estimate_superior", "estimate_council", "execution")
-            ),
             *each_between(
                 (
                     "estimate_superior_bn_vnd",
@@ -254,12 +230,6 @@ def _raw_suites() -> dict[str, Suite]:
                 ),
                 0,
                 severity="warn",
-            ),
-            *each_between(
-                ("pct_of_superior_estimate", "pct_of_council_estimate"),
-                0,
-                1000,
-                notes="rates are bounded, never capped: execution can pass 100%",
             ),
             unique("report_period", "sheet_name", "unit_name", "line_path"),
             matches("admin_unit_id", ADMIN_UNIT_ID),
@@ -270,19 +240,7 @@ def _raw_suites() -> dict[str, Suite]:
     grdp = raw_suite(
         "grdp",
         (
-            *not_null(
-                "release_id",
-                "price_basis",
-                "year",
-                "period",
-                "sector_code",
-                "sector_name",
-                "value_bn_vnd",
-            ),
             equal_columns("release_id", PARTITION_COLUMN),
-            in_set("price_basis", ["current", "constant_2010"]),
-            in_set("period", ["Q1", "6M", "9M", "12M"]),
-            in_set("sector_code", ["TONG", "NLTS", "CNXD", "DV", "THUE"]),
             between("year", 2000, param("year")),
             between(
                 "value_bn_vnd",
@@ -301,34 +259,10 @@ def _raw_suites() -> dict[str, Suite]:
     procedures = raw_suite(
         "procedures",
         (
-            *not_null(
-                "receipt_month",
-                "dossier_id",
-                "procedure_code",
-                "procedure_name",
-                "desk_level",
-                "receiving_unit_name",
-                "admin_unit_id",
-                "channel",
-                "received_at",
-                "due_at",
-                "status",
-                "supplement_requests",
-                "supplement_wait_days",
-                "is_fee_bearing",
-                "is_paid_online",
-                "is_digitised",
-                "has_e_result",
-                "extracted_at",
-                "first_export_month",
-            ),
             # A file of month M holds the dossiers received in M and later states of
             # dossiers received before M (mutable records: the latest state is kept).
             at_least(PARTITION_COLUMN, "receipt_month"),
             at_least(PARTITION_COLUMN, "first_export_month"),
-            in_set("status", STATUSES),
-            in_set("channel", [1, 2, 3]),
-            in_set("desk_level", ["city", "district", "commune"]),
             between("received_at", max_value=param("period_end_at")),
             at_least("extracted_at", "received_at"),
             at_least("extracted_at", "finished_at"),
@@ -339,7 +273,6 @@ def _raw_suites() -> dict[str, Suite]:
             at_least("returned_at", "finished_at"),
             between("supplement_requests", 0, 50, severity="warn"),
             between("supplement_wait_days", 0, 365, severity="warn"),
-            between("rating", 1, 5),
             unique("dossier_id"),
             matches("admin_unit_id", ADMIN_UNIT_ID),
         ),
@@ -349,22 +282,7 @@ def _raw_suites() -> dict[str, Suite]:
     governance = raw_suite(
         "governance_indices",
         (
-            *not_null(
-                "index_year",
-                "index_code",
-                "scope",
-                "unit_code",
-                "unit_name",
-                "rank",
-                "ranked_units",
-            ),
             between("index_year", param("year"), param("year")),
-            in_set("index_code", ["PAR_INDEX", "SIPAS", "PAPI", "PCI", "DISTRICT_PAR_INDEX"]),
-            in_set("scope", ["province", "district"]),
-            between("score", 0, 100),
-            between("rank", 1),
-            # 63 provinces, 34 from 2025 (merger of 2025-07-01); 30 districts to 2024.
-            in_set("ranked_units", [30, 34, 63]),
             at_least("ranked_units", "rank"),
             unique("index_code", "unit_code"),
         ),
@@ -372,63 +290,6 @@ def _raw_suites() -> dict[str, Suite]:
         index_columns=("index_code", "unit_code"),
     )
     return {s.name: s for s in (budget, disbursement, grdp, procedures, governance)}
-
-
-def raw_checks_fact(sources: Iterable[str]) -> Fact:
-    """Raw partitions of ``sources`` whose latest great-expectations validation (in
-    ``audit.check_results``, written by the raw checks) failed or could not run. A mart
-    built from such a partition is not published: the raw check stopped the load, but
-    the rows are in the build database until a corrected file restates them."""
-    tables = ", ".join(f"'raw.{s}'" for s in sources)
-    return Fact(
-        "raw_checks",
-        f"""
-        with gx as (
-            select asset_key, partition_key, run_id, outcome, check_name, checked_at
-            from audit.check_results
-            where
-                starts_with(suite, 'great_expectations:raw_')
-                and asset_key in ({tables})
-                and partition_key is not null
-        ),
-        latest as (
-            select asset_key, partition_key, run_id
-            from gx
-            qualify row_number() over (
-                partition by asset_key, partition_key order by checked_at desc
-            ) = 1
-        ),
-        failing as (
-            select
-                gx.asset_key,
-                gx.partition_key,
-                string_agg(distinct gx.check_name, ', ' order by gx.check_name) as expectations
-            from gx
-            semi join latest using (asset_key, partition_key, run_id)
-            where gx.outcome in ('fail', 'error')
-            group by gx.asset_key, gx.partition_key
-        )
-        select
-            count(*) as failing_raw_partitions,
-            coalesce(
-                string_agg(
-                    asset_key || ' ' || partition_key || ': ' || expectations,
-                    '; ' order by asset_key, partition_key
-                ),
-                ''
-            ) as examples
-        from failing
-        """,
-        index_columns=("examples",),
-    )
-
-
-RAW_CHECKS_RULE = between(
-    "failing_raw_partitions",
-    max_value=0,
-    frame="raw_checks",
-    notes="built only from raw partitions whose latest checks passed",
-)
 
 
 RAW_SUITES: dict[str, Suite] = _raw_suites()  # by suite name: raw_<source>

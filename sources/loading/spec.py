@@ -1,4 +1,4 @@
-"""What a source is: its files, partitions, reader and raw schema. Dagster-free.
+"""What a source is: its files, partitions, reader and raw columns. Dagster-free.
 
 A reader turns one landed file into rows of the source's raw schema plus row-level
 rejects, inside a DuckDB connection (so large files never become Python objects).
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+
+from sources.loading.columns import Column, schema_of
 
 REJECT_COLUMNS = ("sheet", "row_number", "column_name", "value", "reason")
 REJECT_SCHEMA = pa.schema(
@@ -108,12 +110,17 @@ class SourceSpec:
     partitioning: str  # "year" or "month"
     slot_of: Callable[[re.Match[str]], FileSlot]
     reader: Reader
-    schema: pa.Schema  # raw columns, without loader metadata
+    columns: tuple[Column, ...]  # raw columns, without loader metadata (declared once)
     natural_key: tuple[str, ...]  # unique within a slot
     cadence: str = "monthly"  # release cadence: monthly, quarterly or yearly (freshness)
     reject_threshold: float = 0.01  # a larger reject share fails the file whole
     encoding: str | None = None  # legacy encoding to decode, when the publisher uses one
     kinds: frozenset[str] = frozenset({"duckdb"})
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The raw columns' Arrow schema, derived from :attr:`columns`."""
+        return schema_of(self.columns)
 
     def match(self, file_name: str) -> FileSlot | None:
         """The slot a file of this name fills, or None when the name is not this

@@ -14,6 +14,9 @@ layout) must have the column; in older reports it may be absent, and the plan ye
 then the as-of date's year. A plan year that is not open on the as-of date (a 2024 row
 in a March 2025 report) is a reject.
 
+Raw columns (``raw.disbursement``): :data:`COLUMNS` declares each one (type, file column,
+required, range, description) once.
+
 Units (``Đơn vị``): ``Thành phố`` (the city's own investors) or, for as-of dates before
 2025-07-01, a district; from 2025-07-01, when Hanoi has no districts, a commune-level
 unit (its people's committee or project board is the investor). Names are resolved to
@@ -43,43 +46,64 @@ from sources.formats.tabular import (
     vi_amount,
 )
 from sources.loading.admin_units import REFORM_DATE
+from sources.loading.columns import Column, column, file_columns, schema_of
 from sources.loading.spec import ReadContext, ReadResult, SourceSpec, month_slot
 from sources.loading.units import resolve_units
 
-COLUMNS = {
-    "Mã dự án": "project_code",
-    "Tên dự án": "project_name",
-    "Chủ đầu tư": "investor",
-    "Nguồn vốn": "funding_source",
-    "Đơn vị": "unit_name",
-    "Ngày số liệu": "as_of_date",
-}
-AMOUNTS = {
-    "Kế hoạch vốn TTg giao": "plan_ttg_bn_vnd",
-    "Kế hoạch vốn TP giao": "plan_city_bn_vnd",
-    "Giải ngân trong kỳ": "disbursed_in_period_bn_vnd",
-    "Lũy kế giải ngân từ đầu năm": "disbursed_cumulative_bn_vnd",
-}
-PLAN_YEAR = "Năm kế hoạch"
-PLAN_YEAR_REQUIRED_FROM = dt.date(2025, 1, 1)  # the current layout: reports from 2025-01
 AMOUNT = pa.decimal128(24, 6)
-SCHEMA = pa.schema(
-    [
-        ("report_month", pa.string()),
-        ("project_code", pa.string()),
-        ("project_name", pa.string()),
-        ("investor", pa.string()),
-        ("funding_source", pa.string()),
-        ("unit_name", pa.string()),
-        ("admin_unit_id", pa.string()),
-        ("as_of_date", pa.date32()),
-        ("plan_year", pa.int32()),
-        ("plan_ttg_bn_vnd", AMOUNT),
-        ("plan_city_bn_vnd", AMOUNT),
-        ("disbursed_in_period_bn_vnd", AMOUNT),
-        ("disbursed_cumulative_bn_vnd", AMOUNT),
-    ]
-)
+# The raw columns of ``raw.disbursement``, declared once (sources/loading/columns.py), with
+# the file column each is read from (amounts: the header before its unit).
+COLUMNS = (
+    Column("report_month", pa.string(), required=True,
+           description="Month of the report file (YYYY-MM), the load partition."),
+    Column("project_code", pa.string(), required=True, file_column="Mã dự án",
+           description="Project code (mã dự án), a string."),
+    Column("project_name", pa.string(), required=True, file_column="Tên dự án",
+           description="Project name (tên dự án)."),
+    Column("investor", pa.string(), file_column="Chủ đầu tư",
+           description="Investor (chủ đầu tư); may be blank."),
+    Column("funding_source", pa.string(), required=True, file_column="Nguồn vốn",
+           description="Funding source (nguồn vốn), e.g. Ngân sách thành phố, Vốn ODA."),
+    Column("unit_name", pa.string(), required=True, file_column="Đơn vị",
+           description="Reporting unit as written in the file: Thành phố, a district (before "
+           "2025-07-01) or a commune-level unit (from 2025-07-01)."),
+    Column("admin_unit_id", pa.string(), required=True,
+           description="Unit resolved from unit_name at the as-of date: '01', a district "
+           "'01-NNN' or a commune-level unit '01-NNNNN'."),
+    Column("as_of_date", pa.date32(), required=True, file_column="Ngày số liệu",
+           description="Date the figures are cut at (ngày số liệu)."),
+    Column("plan_year", pa.int32(), required=True, file_column="Năm kế hoạch",
+           description="Plan year of the row (năm kế hoạch), from 1 January to 31 January of "
+           "the next year; the as-of date's year in reports before 2025, which have no such "
+           "column."),
+    Column("plan_ttg_bn_vnd", AMOUNT, required=True, minimum=0,
+           bounds_note="amounts are never negative",
+           file_column="Kế hoạch vốn TTg giao",
+           description="Capital plan assigned by the Prime Minister (kế hoạch vốn TTg giao), "
+           "bn VND."),
+    Column("plan_city_bn_vnd", AMOUNT, required=True, minimum=0,
+           bounds_note="amounts are never negative",
+           file_column="Kế hoạch vốn TP giao",
+           description="Capital plan assigned by the city (kế hoạch vốn TP giao), bn VND."),
+    Column("disbursed_in_period_bn_vnd", AMOUNT, required=True, minimum=0,
+           bounds_note="amounts are never negative",
+           file_column="Giải ngân trong kỳ",
+           description="Disbursed during the report period (giải ngân trong kỳ), bn VND."),
+    Column("disbursed_cumulative_bn_vnd", AMOUNT, required=True, minimum=0,
+           bounds_note="amounts are never negative",
+           file_column="Lũy kế giải ngân từ đầu năm",
+           description="Disbursed since the start of the plan year to the as-of date (lũy kế), "
+           "bn VND."),
+)  # fmt: skip
+SCHEMA = schema_of(COLUMNS)
+PLAN_YEAR = column(COLUMNS, "plan_year").file_column
+# File column -> raw column: amounts (their header before the unit), then the other
+# columns every layout has (the plan year is required from 2025-01 only).
+AMOUNTS = {c.file_column: c.name for c in COLUMNS if c.type == AMOUNT}
+TEXT_COLUMNS = {
+    f: n for f, n in file_columns(COLUMNS).items() if f != PLAN_YEAR and n not in AMOUNTS.values()
+}
+PLAN_YEAR_REQUIRED_FROM = dt.date(2025, 1, 1)  # the current layout: reports from 2025-01
 _CITY = r"^(thanh pho|tp\.?)( ha noi)?$"
 _LAST_DISTRICT_DAY = REFORM_DATE - dt.timedelta(days=1)
 NO_DISTRICT_LEVEL = f"no district level after {_LAST_DISTRICT_DAY}"
@@ -98,7 +122,7 @@ def _names_district(column: str) -> str:
 def read(ctx: ReadContext) -> ReadResult:
     start, end = ctx.slot.period_start, ctx.slot.period_end
     current_layout = start >= PLAN_YEAR_REQUIRED_FROM
-    required = [*COLUMNS, PLAN_YEAR] if current_layout else list(COLUMNS)
+    required = [*TEXT_COLUMNS, PLAN_YEAR] if current_layout else list(TEXT_COLUMNS)
     staged = stage_text_file(
         ctx,
         delimiter=";",
@@ -106,8 +130,8 @@ def read(ctx: ReadContext) -> ReadResult:
         optional=() if current_layout else (PLAN_YEAR,),
         amounts=tuple(AMOUNTS),
     )
-    fields = [text(col, name, required=name != "investor") for col, name in COLUMNS.items()]
-    fields[list(COLUMNS.values()).index("as_of_date")] = dmy_date("Ngày số liệu", "as_of_date")
+    fields = [text(col, name, required=name != "investor") for col, name in TEXT_COLUMNS.items()]
+    fields[list(TEXT_COLUMNS.values()).index("as_of_date")] = dmy_date("Ngày số liệu", "as_of_date")
     if PLAN_YEAR in staged.header:
         fields.append(integer(PLAN_YEAR, "plan_year", low=1900, high=2999, sql_type="integer"))
     else:  # the older layout: one plan year, the as-of date's
@@ -188,7 +212,7 @@ SPEC = SourceSpec(
     cadence="monthly",
     slot_of=lambda m: month_slot(int(m["year"]), int(m["month"])),
     reader=read,
-    schema=SCHEMA,
+    columns=COLUMNS,
     natural_key=("plan_year", "project_code"),
     kinds=frozenset({"duckdb", "csv"}),
 )

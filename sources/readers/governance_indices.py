@@ -26,7 +26,8 @@ for 2025 on; such rows are rejected with "no district level after 2025-06-30".
 Raw table ``raw.governance_indices``: one row per (index, unit). Hanoi's province rows
 and the district rows carry ``admin_unit_id``; a district's code must agree with its
 name, else the row is rejected. ``source_note`` keeps ``nguon`` (null when the file has
-no such column).
+no such column). :data:`COLUMNS` declares each raw column (type, required, accepted
+values, range, description) once.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from sources.formats.tabular import (
     text,
 )
 from sources.loading.admin_units import legacy_provinces, package_data_dir
+from sources.loading.columns import Column, schema_of
 from sources.loading.spec import FileSlot, ReadContext, ReadResult, SourceSpec, year_slot
 from sources.loading.units import resolve_units
 from sources.sql import sql_literal
@@ -60,20 +62,34 @@ MERGER_YEAR = 2025  # provinces merged 63 -> 34 on 2025-07-01: from the 2025 ind
 LAST_DISTRICT_YEAR = 2024  # no district level after 2025-06-30
 DISTRICTS_RANKED = 30
 NO_DISTRICTS = "no district level after 2025-06-30"
-SCHEMA = pa.schema(
-    [
-        ("index_year", pa.int32()),
-        ("index_code", pa.string()),
-        ("scope", pa.string()),
-        ("unit_code", pa.string()),
-        ("unit_name", pa.string()),
-        ("admin_unit_id", pa.string()),
-        ("score", pa.decimal128(18, 6)),
-        ("rank", pa.int32()),
-        ("ranked_units", pa.int32()),
-        ("source_note", pa.string()),
-    ]
-)
+# The raw columns of ``raw.governance_indices``, declared once (sources/loading/columns.py).
+COLUMNS = (
+    Column("index_year", pa.int32(), required=True, description="Year the index scores."),
+    Column("index_code", pa.string(), required=True,
+           accepted=(*PROVINCE_INDICES, DISTRICT_INDEX),
+           description="PAR_INDEX, SIPAS, PAPI, PCI or DISTRICT_PAR_INDEX."),
+    Column("scope", pa.string(), required=True, accepted=("province", "district"),
+           description="province (ranked among provinces) or district (Hanoi's 30 units)."),
+    Column("unit_code", pa.string(), required=True,
+           description="2-digit province code or 3-digit district code, a string."),
+    Column("unit_name", pa.string(), required=True, description="Unit name as published."),
+    Column("admin_unit_id", pa.string(),
+           description="Unit key for Hanoi ('01') and its districts ('01-NNN'); null for other "
+           "provinces."),
+    Column("score", pa.decimal128(18, 6), minimum=0, maximum=100,
+           description="Published score; null where the publisher gives none (PCI beyond rank "
+           "30 from 2023)."),
+    Column("rank", pa.int32(), required=True, minimum=1,
+           description="Published rank (ties share a rank)."),
+    # 63 provinces, 34 from 2025 (merger of 2025-07-01); 30 districts to 2024.
+    Column("ranked_units", pa.int32(), required=True, accepted=(DISTRICTS_RANKED, 34, 63),
+           description="Number of units ranked (63 provinces before 2025, 34 from 2025; 30 "
+           "districts)."),
+    Column("source_note", pa.string(),
+           description="Column nguon of the file (where the values come from); null when "
+           "absent."),
+)  # fmt: skip
+SCHEMA = schema_of(COLUMNS)
 PROVINCE_COLUMNS = [
     "chi_so",
     "nam",
@@ -258,7 +274,7 @@ SPEC = SourceSpec(
     cadence="yearly",
     slot_of=_slot,
     reader=read,
-    schema=SCHEMA,
+    columns=COLUMNS,
     natural_key=("index_code", "unit_code"),
     kinds=frozenset({"duckdb", "csv"}),
 )

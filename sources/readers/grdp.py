@@ -19,20 +19,11 @@ of the reference year), over the period row ``Quý I | 6 tháng | 9 tháng | C�
 (``Q1``, ``6M``, ``9M``, ``12M``, all cumulative from January). One row per sector code
 (``TONG`` total, ``NLTS``, ``CNXD``, ``DV``, ``THUE``) until the first blank or note row.
 
-Raw table ``raw.grdp`` (plus the loader's ``_`` columns), natural key
-(``price_basis``, ``year``, ``period``, ``sector_code``) within a release:
-
-======================  ==============  ==================================================
-release_id              string          ``YYYY-MM``, the publication month
-price_basis             string          ``current`` | ``constant_2010``
-year                    int32           the year block
-period                  string          ``Q1`` | ``6M`` | ``9M`` | ``12M`` (cumulative)
-sector_code             string          ``TONG`` | ``NLTS`` | ``CNXD`` | ``DV`` | ``THUE``
-sector_name             string          ``Chỉ tiêu`` as written
-value_bn_vnd            decimal(24, 6)  level in bn VND
-published_growth_pct    decimal(9, 2)   y/y growth as printed: constant prices, reference
-                                        year only; null elsewhere
-======================  ==============  ==================================================
+Raw table ``raw.grdp`` (plus the loader's ``_`` columns): :data:`COLUMNS` declares each
+column (type, required, accepted values, description) once; ``value_bn_vnd`` is the
+level converted to bn VND, ``published_growth_pct`` is null outside the constant-price
+sheet's reference year. Natural key (``price_basis``, ``year``, ``period``,
+``sector_code``) within a release.
 
 ``_source_row_number`` is the worksheet row (one worksheet row gives one raw row per
 year and period). Row-level rejects (the reason names the sheet and cell): a value that
@@ -71,6 +62,7 @@ from sources.formats.xlsxfile import (
     open_workbook,
     title_key,
 )
+from sources.loading.columns import Column, schema_of
 from sources.loading.spec import (
     REJECT_SCHEMA,
     FileSlot,
@@ -79,22 +71,6 @@ from sources.loading.spec import (
     SourceFileError,
     SourceSpec,
     month_slot,
-)
-
-SCHEMA = pa.schema(
-    [
-        ("release_id", pa.string()),
-        ("price_basis", pa.string()),
-        ("year", pa.int32()),
-        ("period", pa.string()),
-        ("sector_code", pa.string()),
-        ("sector_name", pa.string()),
-        ("value_bn_vnd", pa.decimal128(24, 6)),
-        ("published_growth_pct", pa.decimal128(9, 2)),
-    ]
-)
-ROWS_SCHEMA = pa.schema(
-    [*SCHEMA, ("_source_row_number", pa.int64()), ("_source_sheet", pa.string())]
 )
 
 SHEETS = {"current": "Giá hiện hành", "constant_2010": "Giá so sánh 2010"}
@@ -110,6 +86,28 @@ PERIODS = {
     "năm": "12M",
 }
 PERIOD_END_MONTH = {"Q1": 3, "6M": 6, "9M": 9, "12M": 12}
+# The raw columns of ``raw.grdp``, declared once (sources/loading/columns.py).
+COLUMNS = (
+    Column("release_id", pa.string(), required=True,
+           description="Publication month of the release (YYYY-MM)."),
+    Column("price_basis", pa.string(), required=True, accepted=tuple(SHEETS),
+           description="current or constant_2010."),
+    Column("year", pa.int32(), required=True, description="Year block of the value."),
+    Column("period", pa.string(), required=True, accepted=tuple(PERIOD_END_MONTH),
+           description="Q1, 6M, 9M or 12M, cumulative from January."),
+    Column("sector_code", pa.string(), required=True, accepted=SECTOR_CODES,
+           description="TONG, NLTS, CNXD, DV or THUE."),
+    Column("sector_name", pa.string(), required=True,
+           description="Sector label (Chỉ tiêu) as written in the file."),
+    Column("value_bn_vnd", pa.decimal128(24, 6), required=True, description="Level in bn VND."),
+    Column("published_growth_pct", pa.decimal128(9, 2),
+           description="Y/y growth as printed (constant prices, reference year only)."),
+)  # fmt: skip
+SCHEMA = schema_of(COLUMNS)
+ROWS_SCHEMA = pa.schema(
+    [*SCHEMA, ("_source_row_number", pa.int64()), ("_source_sheet", pa.string())]
+)
+
 _MICRO = Decimal("0.000001")
 _CENT = Decimal("0.01")
 _RELEASE_LINE = re.compile(r"^\s*kỳ công bố\s*:\s*(?P<month>\d{1,2})\s*/\s*(?P<year>\d{4})\b")
@@ -424,7 +422,7 @@ SPEC = SourceSpec(
     cadence="quarterly",
     slot_of=_slot,
     reader=read,
-    schema=SCHEMA,
+    columns=COLUMNS,
     natural_key=("price_basis", "year", "period", "sector_code"),
     kinds=frozenset({"duckdb", "excel"}),
 )

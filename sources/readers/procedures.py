@@ -30,45 +30,12 @@ Both are read by DuckDB with every column as text (``read_csv`` / ``read_json`` 
 explicit columns) and parsed in SQL: a month of millions of dossiers never becomes
 Python objects.
 
-Raw schema (``raw.procedures``):
-
-====================  ===========  ======================================================
-column                type         meaning (file column)
-====================  ===========  ======================================================
-receipt_month         string       ``YYYY-MM`` of the received date
-dossier_id            string       ``ma_ho_so``; the natural key
-procedure_code        string       ``ma_tthc`` (``1.004227``: text, never a number)
-procedure_name        string       ``ten_tthc``
-procedure_field       string       ``linh_vuc``
-desk_level            string       ``cap_thuc_hien``: 'city' | 'district' | 'commune'
-receiving_unit_name   string       ``don_vi_tiep_nhan`` as written (NFC, trimmed)
-district_name         string       ``quan_huyen`` as written (NFC, trimmed); null at city
-                                   and after the reform
-admin_unit_id         string       receiving unit valid on the received date: the commune
-                                   (within its district before 2025-07-01, among the
-                                   126 after), the district, or '01' for the city
-                                   departments
-channel               int8         ``kenh_thuc_hien``: 1 direct, 2 online, 3 postal
-                                   (other codes load and fail the checks downstream)
-received_at           timestamp    ``ngay_tiep_nhan``
-due_at                timestamp    ``ngay_hen_tra``
-finished_at           timestamp    ``ngay_hoan_thanh`` (null: not finished)
-returned_at           timestamp    ``ngay_tra_ket_qua`` (null: not returned)
-ended_at              timestamp    ``ngay_ket_thuc`` (refused / stopped / withdrawn)
-status                string       ``trang_thai`` (expected: :data:`STATUSES`, checked
-                                   downstream)
-supplement_requests   int16        ``so_lan_bo_sung``
-supplement_wait_days  int16        ``thoi_gian_bo_sung_ngay`` (working days)
-is_fee_bearing        bool         ``co_phi`` (0/1)
-is_paid_online        bool         ``thanh_toan_truc_tuyen`` (0/1)
-is_digitised          bool         ``so_hoa`` (0/1)
-has_e_result          bool         ``ket_qua_dien_tu`` (0/1)
-rating                int8         ``danh_gia``: 1..5, null when not rated
-extracted_at          timestamp    ``thoi_diem_trich_xuat`` (or the file name's time)
-first_export_month    string       receipt month of the first file that delivered the
-                                   dossier (the loader keeps the least across states):
-                                   its own month unless that month's export is missing
-====================  ===========  ======================================================
+Raw columns (``raw.procedures``): :data:`COLUMNS` declares each one (type, file column,
+required, accepted values, range, description) once. ``receipt_month`` is derived from the
+received date, ``admin_unit_id`` from the receiving unit's name (the unit valid on the
+received date), ``first_export_month`` by the loader (the least receipt month of the files
+that delivered the dossier). Status and channel codes outside their vocabularies
+(:data:`STATUSES`, :data:`CHANNELS`) load and fail the checks downstream.
 
 Timestamps are ``TIMESTAMP`` (no zone) holding local time of Asia/Ho_Chi_Minh (UTC+07:00
 all year, no daylight saving), as the desks and the CSV export state them; JSON
@@ -120,6 +87,7 @@ from sources.formats.csvfile import (
     stage_text_file,
 )
 from sources.formats.tabular import Field, check, good_rows, integer, parse_rows, rejects_of, text
+from sources.loading.columns import Column, file_columns, schema_of
 from sources.loading.spec import (
     FileSlot,
     ReadContext,
@@ -128,38 +96,11 @@ from sources.loading.spec import (
     SourceSpec,
     month_slot,
 )
-from sources.loading.units import default_resolver, resolve_units
+from sources.loading.units import map_units_sql, resolve_units
 from sources.sql import quote_ident, sql_literal
 
 log = logging.getLogger(__name__)
 
-# File column -> raw column, in file order.
-COLUMNS = {
-    "ma_ho_so": "dossier_id",
-    "ma_tthc": "procedure_code",
-    "ten_tthc": "procedure_name",
-    "linh_vuc": "procedure_field",
-    "cap_thuc_hien": "desk_level",
-    "don_vi_tiep_nhan": "receiving_unit_name",
-    "quan_huyen": "district_name",
-    "kenh_thuc_hien": "channel",
-    "ngay_tiep_nhan": "received_at",
-    "ngay_hen_tra": "due_at",
-    "ngay_hoan_thanh": "finished_at",
-    "ngay_tra_ket_qua": "returned_at",
-    "ngay_ket_thuc": "ended_at",
-    "trang_thai": "status",
-    "so_lan_bo_sung": "supplement_requests",
-    "thoi_gian_bo_sung_ngay": "supplement_wait_days",
-    "co_phi": "is_fee_bearing",
-    "thanh_toan_truc_tuyen": "is_paid_online",
-    "so_hoa": "is_digitised",
-    "ket_qua_dien_tu": "has_e_result",
-    "danh_gia": "rating",
-    "thoi_diem_trich_xuat": "extracted_at",
-}
-EXTRACTED_AT_COLUMN = "thoi_diem_trich_xuat"
-LEVELS = {"cấp tỉnh": "city", "cấp huyện": "district", "cấp xã": "commune"}
 STATUSES = (
     "DA_TIEP_NHAN",
     "DANG_XU_LY",
@@ -170,35 +111,72 @@ STATUSES = (
     "DUNG_XU_LY",
     "CONG_DAN_RUT",
 )
-SCHEMA = pa.schema(
-    [
-        ("receipt_month", pa.string()),
-        ("dossier_id", pa.string()),
-        ("procedure_code", pa.string()),
-        ("procedure_name", pa.string()),
-        ("procedure_field", pa.string()),
-        ("desk_level", pa.string()),
-        ("receiving_unit_name", pa.string()),
-        ("district_name", pa.string()),
-        ("admin_unit_id", pa.string()),
-        ("channel", pa.int8()),
-        ("received_at", pa.timestamp("us")),
-        ("due_at", pa.timestamp("us")),
-        ("finished_at", pa.timestamp("us")),
-        ("returned_at", pa.timestamp("us")),
-        ("ended_at", pa.timestamp("us")),
-        ("status", pa.string()),
-        ("supplement_requests", pa.int16()),
-        ("supplement_wait_days", pa.int16()),
-        ("is_fee_bearing", pa.bool_()),
-        ("is_paid_online", pa.bool_()),
-        ("is_digitised", pa.bool_()),
-        ("has_e_result", pa.bool_()),
-        ("rating", pa.int8()),
-        ("extracted_at", pa.timestamp("us")),
-        ("first_export_month", pa.string()),
-    ]
-)
+CHANNELS = (1, 2, 3)  # 1 direct at the desk, 2 online, 3 postal
+DESK_LEVELS = ("city", "district", "commune")
+_TS = pa.timestamp("us")
+# The raw columns of ``raw.procedures``, declared once (sources/loading/columns.py); the
+# file columns of the CSV/JSON export are in file order.
+COLUMNS = (
+    Column("receipt_month", pa.string(), required=True,
+           description="Month of receipt of the dossier (YYYY-MM)."),
+    Column("dossier_id", pa.string(), required=True, file_column="ma_ho_so",
+           description="Dossier id (mã hồ sơ), the natural key."),
+    Column("procedure_code", pa.string(), required=True, file_column="ma_tthc",
+           description="Procedure code (mã TTHC, e.g. 1.004227), a string."),
+    Column("procedure_name", pa.string(), required=True, file_column="ten_tthc",
+           description="Procedure name (tên TTHC)."),
+    Column("procedure_field", pa.string(), file_column="linh_vuc",
+           description="Field of the procedure (lĩnh vực)."),
+    Column("desk_level", pa.string(), required=True, accepted=DESK_LEVELS,
+           file_column="cap_thuc_hien",
+           description="Level of the receiving desk (cấp thực hiện) - city, district or commune."),
+    Column("receiving_unit_name", pa.string(), required=True, file_column="don_vi_tiep_nhan",
+           description="Receiving unit (đơn vị tiếp nhận) as written."),
+    Column("district_name", pa.string(), file_column="quan_huyen",
+           description="District of the receiving unit (quận/huyện) as written; null at city "
+           "level."),
+    Column("admin_unit_id", pa.string(), required=True,
+           description="Receiving unit valid on the received date - the commune, the district, "
+           "or '01' for the city departments."),
+    Column("channel", pa.int8(), required=True, accepted=CHANNELS, file_column="kenh_thuc_hien",
+           description="Channel (kênh thực hiện) - 1 direct, 2 online, 3 postal."),
+    Column("received_at", _TS, required=True, file_column="ngay_tiep_nhan",
+           description="Received (ngày tiếp nhận)."),
+    Column("due_at", _TS, required=True, file_column="ngay_hen_tra",
+           description="Due (ngày hẹn trả)."),
+    Column("finished_at", _TS, file_column="ngay_hoan_thanh",
+           description="Processing finished (ngày hoàn thành); null if not."),
+    Column("returned_at", _TS, file_column="ngay_tra_ket_qua",
+           description="Result returned (ngày trả kết quả); null if not."),
+    Column("ended_at", _TS, file_column="ngay_ket_thuc",
+           description="Refused, stopped or withdrawn at (ngày kết thúc); null otherwise."),
+    Column("status", pa.string(), required=True, accepted=STATUSES, file_column="trang_thai",
+           description="Status at extraction (trạng thái)."),
+    Column("supplement_requests", pa.int16(), required=True, file_column="so_lan_bo_sung",
+           description="Supplement requests so far (số lần bổ sung)."),
+    Column("supplement_wait_days", pa.int16(), required=True,
+           file_column="thoi_gian_bo_sung_ngay",
+           description="Working days spent waiting for the citizen's supplement."),
+    Column("is_fee_bearing", pa.bool_(), required=True, file_column="co_phi",
+           description="The procedure bears a fee or charge (có phí)."),
+    Column("is_paid_online", pa.bool_(), required=True, file_column="thanh_toan_truc_tuyen",
+           description="The fee was paid online (thanh toán trực tuyến)."),
+    Column("is_digitised", pa.bool_(), required=True, file_column="so_hoa",
+           description="Components and result digitised (số hóa)."),
+    Column("has_e_result", pa.bool_(), required=True, file_column="ket_qua_dien_tu",
+           description="An electronic result was issued (kết quả điện tử)."),
+    Column("rating", pa.int8(), minimum=1, maximum=5, file_column="danh_gia",
+           description="Citizen rating 1..5 (đánh giá); null when not rated."),
+    Column("extracted_at", _TS, required=True, file_column="thoi_diem_trich_xuat",
+           description="When this state was extracted (thời điểm trích xuất), local time."),
+    Column("first_export_month", pa.string(), required=True,
+           description="Receipt month of the first file (export or re-extraction) that "
+           "delivered the dossier; kept by the loader across the dossier's later states."),
+)  # fmt: skip
+SCHEMA = schema_of(COLUMNS)
+FILE_COLUMNS = file_columns(COLUMNS)  # file column -> raw column, in file order
+EXTRACTED_AT_COLUMN = "thoi_diem_trich_xuat"
+LEVELS = {"cấp tỉnh": "city", "cấp huyện": "district", "cấp xã": "commune"}
 # A commune's Public Administrative Service Centre is written with this prefix before the
 # commune's name; it is removed (case-insensitively) before the name is matched.
 CENTRE_PREFIX = "trung tâm phục vụ hành chính công"
@@ -296,7 +274,7 @@ def _extracted_at(kind: str, stamp: dt.datetime | None) -> Field:
 def fields(kind: str, stamp: dt.datetime | None = None) -> list[Field]:
     """How each raw column is parsed from the text of a ``kind`` ('csv' | 'json') file
     (``stamp``: the extraction time the file name states, if any)."""
-    ts = {c: n for c, n in COLUMNS.items() if n.endswith("_at") and n != "extracted_at"}
+    ts = {c: n for c, n in FILE_COLUMNS.items() if n.endswith("_at") and n != "extracted_at"}
     out = [
         text("ma_ho_so", "dossier_id"),
         text("ma_tthc", "procedure_code"),
@@ -352,7 +330,7 @@ def checks(slot: FileSlot) -> list[Field]:
                 sql_literal(f"{name.removesuffix('_at')} after the extraction time"),
                 column=column,
             )
-            for column, name in COLUMNS.items()
+            for column, name in FILE_COLUMNS.items()
             if name.endswith("_at") and name not in ("extracted_at", "due_at")
         ),
     ]
@@ -364,11 +342,11 @@ def checks(slot: FileSlot) -> list[Field]:
 def _required(stamp: dt.datetime | None) -> list[str]:
     """File columns that must be present: all, except the extraction time when the file
     name states it."""
-    return [c for c in COLUMNS if not (c == EXTRACTED_AT_COLUMN and stamp is not None)]
+    return [c for c in FILE_COLUMNS if not (c == EXTRACTED_AT_COLUMN and stamp is not None)]
 
 
 def _add_missing_columns(ctx: ReadContext, present: list[str]) -> None:
-    for column in COLUMNS:
+    for column in FILE_COLUMNS:
         if column not in present:
             ctx.con.execute(f"alter table {_TEXT_TABLE} add column {quote_ident(column)} varchar")
 
@@ -401,7 +379,7 @@ def _stage_jsonl(ctx: ReadContext, stamp: dt.datetime | None) -> tuple[int, list
     warnings = check_columns(
         ctx.file_name, list(record), _required(stamp), optional=(EXTRACTED_AT_COLUMN,)
     )
-    columns = "{" + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in COLUMNS) + "}"
+    columns = "{" + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in FILE_COLUMNS) + "}"
     try:
         ctx.con.execute(
             f"""
@@ -432,52 +410,29 @@ def _stage_jsonl(ctx: ReadContext, stamp: dt.datetime | None) -> tuple[int, list
 # --- reader ------------------------------------------------------------------------
 
 
-def _district_check(ctx: ReadContext, table: str) -> None:
+def _district_check(con: duckdb.DuckDBPyConnection, table: str, on_date: str) -> None:
     """A district desk's ``quan_huyen`` must name its own district (the receiving unit):
     add a problem to rows where it maps to no district, several, or another one."""
-    con = ctx.con
-    names = con.execute(
-        f"select distinct district_name from {table} "
-        "where desk_level = 'district' and admin_unit_id is not null"
-    ).fetchall()
-    resolver = default_resolver()
-    lookup = [
-        {"district_name": name, **seg}
-        for (name,) in names
-        for seg in resolver.segments("district", name, None)
-    ]
-    schema = pa.schema(
-        [
-            ("district_name", pa.string()),
-            ("valid_from", pa.date32()),
-            ("valid_to", pa.date32()),
-            ("admin_unit_id", pa.string()),
-            ("reason", pa.string()),
-        ]
+    desks = (
+        "(select _source_row_number, district_name, received_at, "
+        f"admin_unit_id as _receiving_unit_id from {table} "
+        "where desk_level = 'district' and admin_unit_id is not null)"
     )
-    con.register("_district_lookup", pa.Table.from_pylist(lookup, schema=schema))
-    try:
-        con.execute(
-            f"""
-            update {table} as t set _problems = list_append(t._problems, {{
-                'c': 'quan_huyen', 'v': t.district_name,
-                'r': coalesce(l.reason, 'district ' || coalesce(t.district_name, '∅')
-                    || ' is not the receiving unit ' || t.receiving_unit_name)
-            }})
-            from (
-                select t2._source_row_number, l2.admin_unit_id, l2.reason
-                from {table} as t2
-                left join _district_lookup as l2
-                    on l2.district_name = t2.district_name
-                    and t2.received_at::date between l2.valid_from and l2.valid_to
-                where t2.desk_level = 'district' and t2.admin_unit_id is not null
-            ) as l
-            where t._source_row_number = l._source_row_number
-                and l.admin_unit_id is distinct from t.admin_unit_id
-            """
-        )
-    finally:
-        con.unregister("_district_lookup")
+    mapped = map_units_sql(
+        con, desks, level="'district'", name="district_name", district=None, on_date=on_date
+    )
+    con.execute(
+        f"""
+        update {table} as t set _problems = list_append(t._problems, {{
+            'c': 'quan_huyen', 'v': t.district_name,
+            'r': coalesce(m.unit_reject_reason, 'district ' || coalesce(t.district_name, '∅')
+                || ' is not the receiving unit ' || t.receiving_unit_name)
+        }})
+        from ({mapped}) as m
+        where t._source_row_number = m._source_row_number
+            and m.admin_unit_id is distinct from m._receiving_unit_id
+        """
+    )
 
 
 def read(ctx: ReadContext) -> ReadResult:
@@ -502,16 +457,17 @@ def read(ctx: ReadContext) -> ReadResult:
     # written (a district named after 2025-06-30 is rejected: no district level).
     centre = sql_literal("^" + CENTRE_PREFIX + r"\s+")
     unit_name = f"regexp_replace(receiving_unit_name, {centre}, '', 'i')"
+    on_date = f"coalesce(received_at::date, date '{ctx.slot.period_end}')"
     units = resolve_units(
         ctx.con,
         parsed,
         level="desk_level",
         name=f"case when desk_level = 'city' then null else {unit_name} end",
         district="case when desk_level = 'commune' then district_name end",
-        on_date=f"coalesce(received_at::date, date '{ctx.slot.period_end}')",
+        on_date=on_date,
         column="don_vi_tiep_nhan",
     )
-    _district_check(ctx, units)
+    _district_check(ctx.con, units, on_date)
     timings["units"] = time.perf_counter() - clock
     log.debug(
         "%s: %d rows read; %s",
@@ -568,7 +524,7 @@ SPEC = SourceSpec(
     cadence="monthly",
     slot_of=_slot_of,
     reader=read,
-    schema=SCHEMA,
+    columns=COLUMNS,
     natural_key=("dossier_id",),
     kinds=frozenset({"duckdb", "csv", "json"}),
 )
