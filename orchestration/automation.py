@@ -15,18 +15,18 @@ one writer, so the build run requested after the ingest runs waits for them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from orchestration.jobs import BUILD_JOB, ingest_job_name, plan_ingest, range_tags
 from orchestration.partitions import TIMEZONE
-from orchestration.runner import plan_ingest, range_tags
-from orchestration.settings import EgovError, load_settings
+from orchestration.resources import SettingsResource
+from orchestration.settings import EgovError, Settings
+from sources.loading.landing import landing_fingerprint
 from sources.loading.spec import SourceSpec
 
-BUILD_JOB = "build_and_publish"
 NIGHTLY_AT = dt.time(2, 0)
 # How stale a source may get before its freshness check warns: its cadence plus the
 # publisher's usual delay.
@@ -38,13 +38,12 @@ FRESHNESS = {
 
 
 def pipeline_run_requests(
-    key: str, *, even_if_nothing_new: bool = False
+    settings: Settings, key: str, *, even_if_nothing_new: bool = False
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
     """Ingest runs for the partitions with new landed files, then one build run.
 
     ``key`` makes the requests idempotent (the same new files never start two runs).
     """
-    settings = load_settings()
     try:
         plan = plan_ingest(settings)
     except EgovError as exc:  # a run holds the build database, or a misnamed file
@@ -57,21 +56,10 @@ def pipeline_run_requests(
         for first, last in ranges:
             yield dg.RunRequest(
                 run_key=f"{key}:{source}:{first}:{last}",
-                job_name=f"ingest_{source}",
+                job_name=ingest_job_name(source),
                 tags=range_tags(first, last),
             )
     yield dg.RunRequest(run_key=f"{key}:build", job_name=BUILD_JOB)
-
-
-def _landing_fingerprint() -> str:
-    """Names, sizes and mtimes of every landed file: changes when a file lands."""
-    settings = load_settings()
-    digest = hashlib.sha256()
-    for path in sorted(settings.landing_dir.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            stat = path.stat()
-            digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:16]
 
 
 def build_automation(
@@ -91,13 +79,15 @@ def build_automation(
             "(a Dagster schedule targets one job); the cursor is the last night it fired."
         ),
     )
-    def nightly_pipeline(context: dg.SensorEvaluationContext):
+    def nightly_pipeline(context: dg.SensorEvaluationContext, egov_settings: SettingsResource):
         now = dt.datetime.now(ZoneInfo(TIMEZONE))
         night = now.date().isoformat()
         if now.time() < NIGHTLY_AT or context.cursor == night:
             yield dg.SkipReason(f"next run at {NIGHTLY_AT} {TIMEZONE}")
             return
-        yield from pipeline_run_requests(key=f"nightly-{night}", even_if_nothing_new=True)
+        yield from pipeline_run_requests(
+            egov_settings.get(), key=f"nightly-{night}", even_if_nothing_new=True
+        )
         context.update_cursor(night)
 
     @dg.sensor(
@@ -107,12 +97,13 @@ def build_automation(
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="A new file in landing/ starts the ingest of its partitions, then a build.",
     )
-    def landing_sensor(context: dg.SensorEvaluationContext):
-        fingerprint = _landing_fingerprint()
+    def landing_sensor(context: dg.SensorEvaluationContext, egov_settings: SettingsResource):
+        settings = egov_settings.get()
+        fingerprint = landing_fingerprint(settings.landing_dir)
         if fingerprint == context.cursor:
             yield dg.SkipReason("landing/ unchanged")
             return
-        requests = list(pipeline_run_requests(key=fingerprint))
+        requests = list(pipeline_run_requests(settings, key=fingerprint))
         yield from requests
         if not any(isinstance(r, dg.SkipReason) and "locked" in r.skip_message for r in requests):
             context.update_cursor(fingerprint)

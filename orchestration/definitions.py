@@ -1,4 +1,9 @@
-"""The Dagster code location, single entry point: `dagster dev -m orchestration.definitions`."""
+"""The Dagster code location, single entry point: `dagster dev -m orchestration.definitions`.
+
+Importing it reads the settings from the environment and does nothing else: the data dir,
+``dagster.yaml`` and the environment of subprocesses are set up by `egov prepare` /
+`egov run` / `egov dev` (orchestration/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,16 @@ from orchestration.assets.dbt import dbt_resource, egov_dbt_assets
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.reference import admin_unit_crosswalk, admin_units
-from orchestration.automation import BUILD_JOB, build_automation, build_freshness
+from orchestration.automation import build_automation, build_freshness
+from orchestration.jobs import BUILD_JOB, ingest_job_name
 from orchestration.progress import egov_progress
-from orchestration.settings import apply_environment, load_settings, prepare_data_dir
+from orchestration.resources import SettingsResource
+from orchestration.settings import load_settings
 from sources.loading.registry import specs
-
-_settings = load_settings()
-prepare_data_dir(_settings)
-apply_environment(_settings)
 
 ingest_jobs = [
     dg.define_asset_job(
-        f"ingest_{asset.key.path[-1]}",
+        ingest_job_name(asset.key.path[-1]),
         selection=[asset],
         description=f"Load the landed files of {asset.key.path[-1]} for the chosen partitions.",
     )
@@ -46,7 +49,10 @@ defs = dg.Definitions(
     asset_checks=[*freshness_checks, *GX_CHECKS],
     jobs=[*ingest_jobs, build_job],
     sensors=[*sensors, freshness_sensor],
-    resources={"dbt": dbt_resource()},
+    resources={
+        "dbt": dbt_resource(),
+        "egov_settings": SettingsResource.from_settings(load_settings()),
+    },
     executor=dg.in_process_executor,
     loggers={"console": dg.colored_console_logger, "egov_progress": egov_progress},
 )

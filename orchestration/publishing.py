@@ -26,9 +26,9 @@ from pathlib import Path
 
 from orchestration.settings import EgovError
 from orchestration.warehouse import connect
+from sources.loading import audit
+from sources.sql import quote_ident, quote_table, sql_literal
 
-# BI sees the marts (dimensions, facts, reconciliation) and the check history: nothing else.
-PUBLISHED_AUDIT_TABLES = ("audit.check_results",)
 DB_NAME = "warehouse.duckdb"
 
 
@@ -80,39 +80,34 @@ def _write_version(
     db = folder / DB_NAME
     tables: dict[str, int] = {}
     with connect(db) as con:
-        con.execute(f"attach '{build_db}' as build (read_only)")
+        con.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
         listed = con.execute(
             "select schema_name, table_name from duckdb_tables() "
             "where database_name = 'build' "
             "and (schema_name = 'marts' or schema_name || '.' || table_name in ?) "
             "order by all",
-            [list(PUBLISHED_AUDIT_TABLES)],
+            [list(audit.PUBLISHED_AUDIT_TABLES)],
         ).fetchall()
         if not any(schema == "marts" for schema, _ in listed):
             raise EgovError(f"{build_db} has no marts: nothing to publish")
         for schema, table in listed:
-            con.execute(f'create schema if not exists "{schema}"')
-            con.execute(
-                f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
-            )
-            tables[f"{schema}.{table}"] = con.execute(
-                f'select count(*) from "{schema}"."{table}"'
-            ).fetchall()[0][0]
+            name = quote_table(f"{schema}.{table}")
+            con.execute(f"create schema if not exists {quote_ident(schema)}")
+            con.execute(f"create table {name} as select * from build.{name}")
+            (count,) = con.execute(f"select count(*) from {name}").fetchall()[0]
+            tables[f"{schema}.{table}"] = count
             parquet = folder / "parquet" / f"{schema}.{table}.parquet"
             con.execute(
-                f'copy "{schema}"."{table}" to \'{parquet}\' (format parquet, compression zstd)'
+                f"copy {name} to {sql_literal(str(parquet))} (format parquet, compression zstd)"
             )
         con.execute("detach build")
-        con.execute("create schema if not exists audit")
-        con.execute(
-            "create table audit.publication as select ? as version, ? as run_id, "
-            "? as published_at, ? as source_build_db",
-            [version, run_id, published_at, str(build_db)],
-        )
-        con.execute(
-            "create table audit.published_tables as "
-            "select unnest(?) as table_name, unnest(?) as row_count",
-            [list(tables), list(tables.values())],
+        audit.record_publication(
+            con,
+            version=version,
+            run_id=run_id,
+            published_at=published_at,
+            source_build_db=str(build_db),
+            tables=tables,
         )
         con.execute("checkpoint")
     meta = {

@@ -176,12 +176,23 @@ def prepare_data_dir(settings: Settings) -> None:
         dagster_yaml.write_text(DAGSTER_YAML)
 
 
+def run_environment(settings: Settings) -> dict[str, str]:
+    """What dbt and great-expectations read from the environment during a run: telemetry
+    off, and the build database of ``settings`` (dbt's profiles.yml reads EGOV_BUILD_DB)."""
+    return {
+        **TELEMETRY_OFF,
+        "EGOV_BUILD_DB": str(settings.build_db),
+        "DBT_LOG_PATH": str(settings.dbt_log_dir),
+    }
+
+
 def apply_environment(settings: Settings) -> None:
-    """Export what subprocesses (dbt, the Dagster webserver) read from the environment."""
-    os.environ.update(TELEMETRY_OFF)
+    """Export what subprocesses (dbt, the Dagster webserver) read from the environment.
+
+    Called by the CLI before anything runs; importing the code location changes nothing.
+    """
+    os.environ.update(run_environment(settings))
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-    os.environ["EGOV_BUILD_DB"] = str(settings.build_db)
-    os.environ["DBT_LOG_PATH"] = str(settings.dbt_log_dir)
 
 
 def check_manifest(settings: Settings) -> Path:

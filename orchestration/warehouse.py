@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.settings import EgovError, Settings
+from sources.sql import quote_ident, quote_table
 
 _LOCK = re.compile(r"Conflicting lock is held in (?P<prog>\S+) \(PID (?P<pid>\d+)\)")
 
@@ -52,9 +53,11 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, data:
     """Replace ``schema.table`` with ``data`` in one transaction; returns the row count."""
     con.execute("begin transaction")
     try:
-        con.execute(f'create schema if not exists "{schema}"')
+        con.execute(f"create schema if not exists {quote_ident(schema)}")
         con.register("_incoming", data)
-        con.execute(f'create or replace table "{schema}"."{table}" as select * from _incoming')
+        con.execute(
+            f"create or replace table {quote_table(f'{schema}.{table}')} as select * from _incoming"
+        )
         con.unregister("_incoming")
         con.execute("commit")
     except BaseException:

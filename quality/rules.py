@@ -1,17 +1,20 @@
 """great-expectations suites as plain data: rules, facts and the suite shape.
 
+great-expectations guards the load boundary (raw partitions, one suite per source); the
+marts are guarded by the dbt tests (dbt_project/tests), never restated here.
+
 A :class:`Suite` lists :class:`Rule` objects, each a GX 1.x expectation (its class name in
 ``great_expectations.expectations`` and its arguments) with a severity: ``error`` blocks
 what comes after, ``warn`` only notifies. A rule validates one *frame*:
 
-- ``rows``: the rows of the partition being loaded (a mart: the whole mart, which is
-  small by construction: units x periods);
+- ``rows``: the rows of the partition being loaded (or the whole table when the suite
+  names no partition column);
 - ``schema``: one row per column: ``column_name``, its Arrow ``data_type``
   (``decimal128(24, 6)``) and the ``expected_type`` the suite declares, so that column
   types go through GX like any value;
 - a fact: a small frame computed in DuckDB by the suite's :class:`Fact` SQL, for what
   needs the whole table (uniqueness across partitions, row count against the previous
-  partition, roll-up identities, reconciliation).
+  partition).
 
 Arguments may name run-time parameters the GX way (``{"$PARAMETER": "period_start"}``);
 :func:`partition_parameters` gives their values for a partition key. Nothing here
@@ -107,7 +110,7 @@ class Suite:
     table: str  # schema.table in the build database
     description: str
     rules: tuple[Rule, ...]
-    partition_column: str | None = None  # None: the table is validated whole (marts)
+    partition_column: str | None = None  # None: the table is validated whole
     facts: tuple[Fact, ...] = ()
     index_columns: tuple[str, ...] = ()  # identify offending rows of the rows frame
     column_types: tuple[tuple[str, str], ...] = ()  # (column, Arrow type) for the schema frame

@@ -313,7 +313,7 @@ class GxSession:
         parameters: Mapping[str, Any] | None = None,
         partition: str | None = None,
     ) -> SuiteResult:
-        """Validate ``frame`` (the partition's rows, or a whole mart) and the ``facts``
+        """Validate ``frame`` (the partition's rows, or a whole table) and the ``facts``
         frames against ``suite``; build their Data Docs pages.
 
         ``partition`` (``2024-06``) provides the run-time parameters of

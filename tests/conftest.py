@@ -1,15 +1,24 @@
-"""Test-wide setup: every test runs against a throwaway data dir, never ./data."""
+"""Test-wide setup and the shared fixtures: every test runs against a throwaway data dir,
+never ./data; a build database loaded with the real ingest code (``warehouse``); the
+default sample written once per session (``sample_dir``)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from sources.loading.ingest import LoadOutcome, ingest_file
+from sources.loading.registry import specs
+from sources.loading.spec import SourceSpec
 
 REPO = Path(__file__).resolve().parents[1]
 EGOV = str(Path(sys.executable).with_name("egov"))
@@ -43,3 +52,66 @@ def run_egov() -> Callable[..., subprocess.CompletedProcess]:
         )
 
     return _run
+
+
+class Warehouse:
+    """A build database in a temp folder, with archive and work dirs beside it, loaded with
+    the real ingest code."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.con = duckdb.connect(str(root / "build.duckdb"))
+        self.archive = root / "archive"
+        self.work = root / "work"
+
+    def load(self, source: SourceSpec | str, path: Path, name: str | None = None) -> LoadOutcome:
+        """Ingest ``path`` as ``source`` (its spec, or its name in the registry)."""
+        spec = specs()[source] if isinstance(source, str) else source
+        return ingest_file(
+            self.con, spec, path, archive_dir=self.archive, work_dir=self.work, file_name=name
+        )
+
+    def scalar(self, sql: str, params: list | None = None):
+        return self.con.execute(sql, params or []).fetchall()[0][0]
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+    wh = Warehouse(tmp_path)
+    yield wh
+    wh.con.close()
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default sample (seed DEFAULT_SEED, scale 1) of disbursement and procedures,
+    written once for the session; tests read it and edit copies, never the files."""
+    from sources.sample import DEFAULT_SEED, write_source
+
+    out = tmp_path_factory.mktemp("sample")
+    for source in ("disbursement", "procedures"):
+        write_source(source, out, DEFAULT_SEED, 1.0)
+    return out
+
+
+def edit_csv(
+    source: Path,
+    target: Path,
+    edit: Callable[[list[str], list[list[str]]], list[list[str]]],
+    *,
+    delimiter: str,
+) -> Path:
+    """Rewrite a sample CSV (UTF-8 with BOM) through ``edit(header, rows) -> rows``."""
+    text = source.read_text(encoding="utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header, *rows = list(reader)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(edit(header, rows))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\ufeff" + out.getvalue(), encoding="utf-8")
+    return target

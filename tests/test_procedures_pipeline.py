@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.sample import procedures as sample
+from sources.sample.procedures import layout as sample
 from tests.conftest import EGOV, REPO, egov_env
 
 pytestmark = pytest.mark.slow

@@ -1,50 +1,41 @@
-"""great-expectations suites (quality/) as blocking Dagster asset checks, built by a factory.
+"""great-expectations raw suites (quality/) as blocking Dagster asset checks, built by a
+factory: the load boundary. The marts are guarded by the dbt tests (dagster-dbt turns them
+into asset checks of the dbt assets), not here.
 
-- ``raw/<source>:gx_raw_<source>``: validates each partition of the run separately (memory
-  bounded by one partition). A failure stops the run: the ingest job fails and
-  `egov run` stops before the dbt build, so nothing is published.
-- ``marts/<mart>:gx_<mart>``: validates the mart after the dbt build; a failure stops
-  ``published/warehouse`` (it waits for the blocking checks of the marts it depends on),
-  so the published file stays as it was.
+``raw/<source>:gx_raw_<source>`` validates each partition of the run separately (memory
+bounded by one partition). A failure stops the run: the ingest job fails and `egov run`
+stops before the dbt build, so nothing is published; and until a corrected file restates
+the partition, the publish step refuses marts built from it
+(:mod:`orchestration.assets.publish`).
 
-Every expectation's outcome is appended to ``audit.check_results`` (one row per
-expectation and partition, ``suite = 'great_expectations:<suite>'``). A suite that
-cannot run (missing table, a column it names does not exist) records an ``error`` row
+Every expectation's outcome is appended to ``audit.check_results`` through
+:func:`sources.loading.audit.record_checks` (one row per expectation and partition,
+``suite = 'great_expectations:<suite>'``, the outcome words dbt's rows use). A suite that
+cannot run (missing table, a column it names does not exist) records an ``errored`` row
 and fails the step: it never counts as passed. great-expectations is imported by the
 runner on first use, inside the check, never when the code location loads.
 """
 
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import dagster as dg
-import duckdb
-import pyarrow as pa
 from dagster import AssetCheckExecutionContext
 
-from orchestration.assets.dbt import CHECK_RESULTS_SCHEMA
 from orchestration.partitions import BY_KIND
-from orchestration.settings import Settings, load_settings
+from orchestration.resources import SettingsResource
+from orchestration.settings import Settings
 from orchestration.warehouse import build_connection
 from quality.frames import loaded_partitions, partition_frame, whole_table_checks
-from quality.mart_suites import MART_SUITES
 from quality.raw_suites import RAW_SUITES
 from quality.rules import Suite, SuiteError
 from quality.runner import GxSession, SuiteResult
+from sources.loading import audit
 from sources.loading.registry import specs
 
 SUITE_PREFIX = "great_expectations:"
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
-# Columns great-expectations rows add to audit.check_results (added to an older table
-# with `add column if not exists`; dbt's rows leave them null).
-EXTRA_COLUMNS = (
-    ("partition_key", pa.string(), "varchar"),
-    ("expectation", pa.string(), "varchar"),
-    ("observed_value", pa.string(), "varchar"),
-)
-GX_RESULTS_SCHEMA = pa.schema([*CHECK_RESULTS_SCHEMA, *((n, t) for n, t, _ in EXTRA_COLUMNS)])
 MAX_FAILURE_LINES = 10
 
 
@@ -71,82 +62,61 @@ def run_partition_keys(
     return None
 
 
-def _audit_rows(run_id: str, suite: Suite, result: SuiteResult) -> list[dict[str, Any]]:
-    checked_at = dt.datetime.now(dt.UTC)
+def _records(run_id: str, suite: Suite, result: SuiteResult) -> list[audit.CheckRecord]:
+    """One audit record per expectation of the validated partition."""
     return [
-        {
-            "run_id": run_id,
-            "asset_key": suite.table,
-            "check_name": o.expectation,
-            "suite": SUITE_PREFIX + suite.name,
-            "outcome": o.outcome,
-            "failures": o.failures,
-            "message": f"{result.where}: {o.observed}"
+        audit.CheckRecord(
+            run_id=run_id,
+            layer="great_expectations",
+            suite=SUITE_PREFIX + suite.name,
+            check_name=o.expectation,
+            asset_key=suite.table,
+            outcome=audit.to_outcome(o.outcome),
+            severity=o.severity,
+            failures=o.failures,
+            message=f"{result.where}: {o.observed}"
             + (f" [{o.frame}]" if o.frame != "rows" else ""),
-            "severity": o.severity,
-            "checked_at": checked_at,
-            "partition_key": result.partition,
-            "expectation": o.expectation_type,
-            "observed_value": o.observed,
-        }
+            partition_key=result.partition,
+            expectation=o.expectation_type,
+            observed_value=o.observed,
+        )
         for o in result.outcomes
     ]
 
 
-def _error_row(run_id: str, suite: Suite, partition: str | None, error: str) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "asset_key": suite.table,
-        "check_name": check_name(suite),
-        "suite": SUITE_PREFIX + suite.name,
-        "outcome": "error",
-        "failures": 1,
-        "message": f"suite cannot run: {error}",
-        "severity": "error",
-        "checked_at": dt.datetime.now(dt.UTC),
-        "partition_key": partition,
-        "expectation": "suite_cannot_run",
-        "observed_value": error,
-    }
+def _error_record(
+    run_id: str, suite: Suite, partition: str | None, error: str
+) -> audit.CheckRecord:
+    return audit.CheckRecord(
+        run_id=run_id,
+        layer="great_expectations",
+        suite=SUITE_PREFIX + suite.name,
+        check_name=check_name(suite),
+        asset_key=suite.table,
+        outcome="errored",
+        failures=1,
+        message=f"suite cannot run: {error}",
+        partition_key=partition,
+        expectation="suite_cannot_run",
+        observed_value=error,
+    )
 
 
-def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:
-    """``audit.check_results`` with the great-expectations columns (created, or widened
-    compatibly: dbt's rows leave the added columns null)."""
-    con.execute("create schema if not exists audit")
-    con.register("_gx_empty", GX_RESULTS_SCHEMA.empty_table())
-    try:
-        con.execute("create table if not exists audit.check_results as from _gx_empty")
-    finally:
-        con.unregister("_gx_empty")
-    for name, _, sql_type in EXTRA_COLUMNS:
-        con.execute(f"alter table audit.check_results add column if not exists {name} {sql_type}")
-
-
-def record_check_results(settings: Settings, rows: Sequence[dict[str, Any]]) -> None:
-    """Append rows to ``audit.check_results``."""
-    if not rows:
-        return
-    with build_connection(settings) as con:
-        ensure_audit_table(con)
-        con.register("_gx_rows", pa.Table.from_pylist(list(rows), schema=GX_RESULTS_SCHEMA))
-        try:
-            con.execute("insert into audit.check_results by name select * from _gx_rows")
-        finally:
-            con.unregister("_gx_rows")
+def _record(settings: Settings, records: Sequence[audit.CheckRecord]) -> None:
+    if records:
+        with build_connection(settings) as con:
+            audit.record_checks(con, records)
 
 
 def _validate(
-    settings: Settings, session: GxSession, suite: Suite, partition: str | None, run_id: str
+    settings: Settings, session: GxSession, suite: Suite, partition: str, run_id: str
 ) -> SuiteResult:
     """Frames from DuckDB (the connection is closed before GX runs), GX, audit rows."""
     with build_connection(settings) as con:
-        ensure_audit_table(con)  # the marts' raw_checks fact reads it
-        keys = [partition] if partition is not None else None
-        frame = partition_frame(con, suite.table, suite.partition_column, keys)
+        frame = partition_frame(con, suite.table, suite.partition_column, [partition])
         facts = whole_table_checks(con, suite, partition_key=partition)
     result = session.validate(suite, frame, facts=facts, partition=partition)
-    record_check_results(settings, _audit_rows(run_id, suite, result))
+    _record(settings, _records(run_id, suite, result))
     return result
 
 
@@ -205,7 +175,7 @@ def _cannot_run(
     """Record an ``error`` row, report the check as failed and fail the step: a suite that
     cannot run never counts as passed."""
     context.log.error(str(exc))
-    record_check_results(settings, [_error_row(context.run.run_id, suite, partition, str(exc))])
+    _record(settings, [_error_record(context.run.run_id, suite, partition, str(exc))])
     yield dg.AssetCheckResult(
         passed=False,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -216,12 +186,14 @@ def _cannot_run(
 
 
 def _run_suite(
-    context: AssetCheckExecutionContext, suite: Suite, partitions: list[str | None]
+    context: AssetCheckExecutionContext,
+    settings: Settings,
+    suite: Suite,
+    partitions: list[str],
 ) -> Iterator[dg.AssetCheckResult]:
     """Validate ``partitions`` one at a time; yield the check result, then fail the step
     when an error-severity expectation failed or the suite could not run (so the run
     says which expectation and partition)."""
-    settings = load_settings()
     results: list[SuiteResult] = []
     session: GxSession | None = None
     try:
@@ -238,7 +210,7 @@ def _run_suite(
         suite,
         results,
         {
-            "partitions": dg.MetadataValue.json([p for p in partitions if p is not None]),
+            "partitions": dg.MetadataValue.json(partitions),
             "suite": SUITE_PREFIX + suite.name,
         },
     )
@@ -265,8 +237,10 @@ def build_raw_check(source: str) -> dg.AssetChecksDefinition:
         description=f"great-expectations suite {suite.name} on each partition of the run: "
         f"{suite.description} Fails the load (nothing downstream runs) on an error.",
     )
-    def _check(context: AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        settings = load_settings()
+    def _check(
+        context: AssetCheckExecutionContext, egov_settings: SettingsResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        settings = egov_settings.get()
         keys = run_partition_keys(context, partitions_def)
         try:
             with build_connection(settings) as con:
@@ -284,28 +258,9 @@ def build_raw_check(source: str) -> dg.AssetChecksDefinition:
                 metadata={"partitions_without_rows": dg.MetadataValue.json(empty)},
             )
             return
-        yield from _run_suite(context, suite, list(present))
+        yield from _run_suite(context, settings, suite, list(present))
 
     return _check
 
 
-def build_mart_check(mart: str) -> dg.AssetChecksDefinition:
-    """``marts/<mart>:gx_<mart>``, blocking: validates the mart after the dbt build."""
-    suite = MART_SUITES[mart]
-
-    @dg.asset_check(
-        asset=dg.AssetKey(["marts", mart]),
-        name=check_name(suite),
-        blocking=True,
-        description=f"great-expectations suite {suite.name}: {suite.description} "
-        "Stops publish on an error.",
-    )
-    def _check(context: AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        yield from _run_suite(context, suite, [None])
-
-    return _check
-
-
-RAW_CHECKS = [build_raw_check(source) for source in specs()]
-MART_CHECKS = [build_mart_check(mart) for mart in MART_SUITES]
-GX_CHECKS = [*RAW_CHECKS, *MART_CHECKS]
+GX_CHECKS = [build_raw_check(source) for source in specs()]

@@ -10,30 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import pyarrow as pa
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.settings import check_manifest, load_settings
+from orchestration.resources import SettingsResource
+from orchestration.settings import Settings, check_manifest, load_settings
 from orchestration.warehouse import connect
+from sources.loading import audit
 
 _SETTINGS = load_settings()
 DBT_PROJECT = DbtProject(
     project_dir=_SETTINGS.dbt_project_dir, profiles_dir=_SETTINGS.dbt_project_dir
-)
-
-CHECK_RESULTS_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("asset_key", pa.string()),
-        ("check_name", pa.string()),
-        ("suite", pa.string()),
-        ("outcome", pa.string()),
-        ("failures", pa.int64()),
-        ("message", pa.string()),
-        ("severity", pa.string()),
-        ("checked_at", pa.timestamp("us", tz="UTC")),
-    ]
 )
 
 
@@ -81,44 +68,42 @@ def _failing_rows(con: Any, relation: str | None, limit: int = 3) -> str:
 
 
 def _record_check_results(
-    run_id: str, run_results: Mapping[str, Any], manifest: Mapping[str, Any]
+    settings: Settings, run_id: str, run_results: Mapping[str, Any], manifest: Mapping[str, Any]
 ) -> list[str]:
     """Append dbt test outcomes to ``audit.check_results`` in the build database; return
     one line per failing test naming its model, test and offending values."""
     checked_at = dt.datetime.now(dt.UTC)
     nodes = manifest["nodes"]
-    rows = []
+    records: list[audit.CheckRecord] = []
     failing: list[str] = []
-    settings = load_settings()
     with connect(settings.build_db) as con:
         for result in run_results.get("results", []):
             test = nodes.get(result["unique_id"])
             if test is None or test["resource_type"] != "test":
                 continue
-            message = result.get("message")
-            if result["status"] in ("fail", "error", "warn"):
+            outcome = audit.to_outcome(result["status"])
+            relation = _checked_relation(test, nodes)
+            message = result.get("message") or ""
+            if outcome in (*audit.NOT_PASSING, "warned"):
                 values = _failing_rows(con, result.get("relation_name"))
                 message = f"{message}; failing rows: {values}" if values else message
-                if result["status"] != "warn":
-                    failing.append(f"{_checked_relation(test, nodes)}: {test['name']}: {message}")
-            rows.append(
-                {
-                    "run_id": run_id,
-                    "asset_key": _checked_relation(test, nodes),
-                    "check_name": test["name"],
-                    "suite": "dbt",
-                    "outcome": result["status"],
-                    "failures": result.get("failures"),
-                    "message": message,
-                    "severity": test["config"].get("severity", "error").lower(),
-                    "checked_at": checked_at,
-                }
+                if outcome != "warned":
+                    failing.append(f"{relation}: {test['name']}: {message}")
+            records.append(
+                audit.CheckRecord(
+                    run_id=run_id,
+                    layer="dbt",
+                    suite="dbt",
+                    check_name=test["name"],
+                    asset_key=relation,
+                    outcome=outcome,
+                    severity=test["config"].get("severity", "error").lower(),
+                    failures=result.get("failures"),
+                    message=message,
+                    checked_at=checked_at,
+                )
             )
-        if rows:
-            con.execute("create schema if not exists audit")
-            con.register("_rows", pa.Table.from_pylist(rows, schema=CHECK_RESULTS_SCHEMA))
-            con.execute("create table if not exists audit.check_results as from _rows limit 0")
-            con.execute("insert into audit.check_results by name select * from _rows")
+        audit.record_checks(con, records)
     return failing
 
 
@@ -127,9 +112,11 @@ def _record_check_results(
     project=DBT_PROJECT,
     dagster_dbt_translator=EgovTranslator(),
 )
-def egov_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def egov_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, egov_settings: SettingsResource
+) -> Iterator[Any]:
     """Seeds, staging views and mart tables of dbt_project, built and tested (`dbt build`)."""
-    settings = load_settings()
+    settings = egov_settings.get()
     target = settings.dbt_runs_dir / context.run_id
     invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
     yield from invocation.stream()
@@ -137,7 +124,7 @@ def egov_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iter
     failing: list[str] = []
     if results_path.exists():
         failing = _record_check_results(
-            context.run_id, json.loads(results_path.read_text()), invocation.manifest
+            settings, context.run_id, json.loads(results_path.read_text()), invocation.manifest
         )
     if not invocation.is_successful():
         raise dg.Failure(

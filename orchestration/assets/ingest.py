@@ -4,7 +4,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from orchestration.partitions import BY_KIND
-from orchestration.settings import load_settings
+from orchestration.resources import SettingsResource
 from orchestration.warehouse import build_connection
 from sources.loading.ingest import LoadOutcome, SourceSchemaError, ingest_file, scan_landing
 from sources.loading.registry import specs
@@ -26,8 +26,10 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             f"raw.{spec.name}__history, loads in audit.load_manifest."
         ),
     )
-    def _ingest(context: AssetExecutionContext) -> dg.MaterializeResult:
-        settings = load_settings()
+    def _ingest(
+        context: AssetExecutionContext, egov_settings: SettingsResource
+    ) -> dg.MaterializeResult:
+        settings = egov_settings.get()
         keys = set(context.partition_keys)
         files = [
             f

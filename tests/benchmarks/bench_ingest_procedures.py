@@ -41,6 +41,7 @@ from sources.loading.spec import ReadContext, ReadResult  # noqa: E402
 from sources.readers.procedures import SPEC  # noqa: E402
 from sources.sample import DEFAULT_SEED  # noqa: E402
 from sources.sample import procedures as sample  # noqa: E402
+from sources.sample.procedures import layout, targets  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -69,7 +70,7 @@ class _Timings(logging.Handler):
 
 def to_jsonl(con: duckdb.DuckDBPyConnection, csv_path: Path, out_dir: Path) -> Path:
     """The month as the fetcher writes it: one JSON object per line, ISO timestamps."""
-    columns = dict(sample.COLUMNS)
+    columns = dict(layout.COLUMNS)
     types = {"text": "VARCHAR", "int": "INTEGER", "timestamp": "TIMESTAMP"}
     spec = ", ".join(f"'{c}': '{types[k]}'" for c, k in columns.items())
     select = ", ".join(
@@ -80,7 +81,7 @@ def to_jsonl(con: duckdb.DuckDBPyConnection, csv_path: Path, out_dir: Path) -> P
     con.execute(
         f"""
         copy (select {select} from read_csv('{csv_path}', header = true, auto_detect = false,
-            timestampformat = '{sample.TIMESTAMP_FORMAT}', columns = {{{spec}}}))
+            timestampformat = '{layout.TIMESTAMP_FORMAT}', columns = {{{spec}}}))
         to '{target}' (format json)
         """
     )
@@ -99,7 +100,7 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=None, help="load only the first N")
     parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     args = parser.parse_args()
-    scale = sample.REAL_SCALE if args.scale == "real" else float(args.scale)
+    scale = targets.REAL_SCALE if args.scale == "real" else float(args.scale)
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench-procedures-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -11,14 +11,14 @@ import pytest
 
 from orchestration.publishing import current_version, publish, rollback, versions
 from orchestration.settings import EgovError
+from sources.loading import audit
 
 
 def _build(path: Path, value: int) -> Path:
     with duckdb.connect(str(path)) as con:
-        con.execute("create schema if not exists marts; create schema if not exists audit")
+        con.execute("create schema if not exists marts")
         con.execute("create or replace table marts.fct_things as select ? as value", [value])
-        con.execute("create or replace table audit.check_results as select 'ok' as outcome")
-        con.execute("create or replace table audit.load_manifest as select 1 as internal")
+        audit.migrate(con)  # check_results (published) and load_manifest (not published)
     return path
 
 

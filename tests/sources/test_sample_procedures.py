@@ -25,6 +25,8 @@ import pytest
 from sources.formats.text import match_key
 from sources.loading.admin_units import build_admin_units
 from sources.sample import FIRST_MONTH, LAST_MONTH, procedures
+from sources.sample.procedures.clock import CALENDAR
+from sources.sample.procedures.targets import REAL_SCALE, window_targets
 from sources.sample.procedures_api import serve
 from tests.published import REPO, load_published, matches
 
@@ -347,7 +349,7 @@ def window_counts_from_files(con, figure: dict) -> dict[str, int]:
         rows["ngay_hen_tra"].astype("datetime64[D]"),
         rows["thoi_gian_bo_sung_ngay"].astype(np.int64),
         roll="forward",
-        busdaycal=procedures.CALENDAR,
+        busdaycal=CALENDAR,
     )
     late = resolved & ((finished > due) | (rows["so_lan_bo_sung"] > 1))
     channel = rows["kenh_thuc_hien"]
@@ -380,7 +382,7 @@ def test_p2_to_p5_shares_of_commune_desks_after_the_reform_match(con, figure_id)
 
 def test_window_targets_are_the_published_counts_at_the_real_scale():
     published = load_published()
-    targets = procedures.window_targets(procedures.REAL_SCALE)
+    targets = window_targets(REAL_SCALE)
     assert (targets.received, targets.resolved, targets.resolved_late) == tuple(
         int(published[f]["value"]) for f in ("P6", "P7", "P8")
     )
@@ -391,7 +393,7 @@ def test_the_real_scale_generates_p6_to_p8_exactly_and_the_shares():
     """The three calibrated months drawn at the real volume (about 700,000 dossiers),
     without writing the other 68 months."""
     published = load_published()
-    counts = procedures.window_counts(SEED, procedures.REAL_SCALE)
+    counts = procedures.window_counts(SEED, REAL_SCALE)
     assert counts["received"] == int(published["P6"]["value"])
     assert counts["resolved"] == int(published["P7"]["value"])
     assert counts["resolved_late"] == int(published["P8"]["value"])
@@ -522,7 +524,7 @@ def test_no_district_level_after_the_reform(con):
 def test_reception_is_on_working_days_in_office_hours(con):
     received = con.execute("select ngay_tiep_nhan from dossiers").fetchnumpy()["ngay_tiep_nhan"]
     days = received.astype("datetime64[D]")
-    assert np.is_busday(days, busdaycal=procedures.CALENDAR).all()
+    assert np.is_busday(days, busdaycal=CALENDAR).all()
     seconds = (received - days).astype("timedelta64[s]").astype(np.int64)
     assert seconds.min() >= 8 * 3600 and seconds.max() <= 17 * 3600
 
@@ -562,7 +564,7 @@ def test_on_time_rate_by_decision_766_holds_by_level_and_era(con):
         cols["ngay_hen_tra"].astype("datetime64[D]"),
         cols["thoi_gian_bo_sung_ngay"].astype(np.int64),
         roll="forward",
-        busdaycal=procedures.CALENDAR,
+        busdaycal=CALENDAR,
     )
     on_time = (cols["ngay_hoan_thanh"].astype("datetime64[D]") <= due) & (
         cols["so_lan_bo_sung"] <= 1

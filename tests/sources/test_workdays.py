@@ -77,7 +77,7 @@ def test_a_day_beyond_the_calendar_raises_naming_the_year() -> None:
 
 
 def test_the_sample_generator_uses_the_same_calendar() -> None:
-    from sources.sample import procedures
+    from sources.sample.procedures import clock as procedures
 
     cal = workdays.work_calendar()
     days = np.arange(np.datetime64("2021-01-01"), np.datetime64("2027-01-01"))

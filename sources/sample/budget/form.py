@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sources.loading.admin_units import LEGACY_VALID_TO, build_admin_units
-from sources.readers.budget import PERIOD_MONTHS
+from sources.readers.budget.form import PERIOD_MONTHS
 from sources.sample import FIRST_MONTH, LAST_MONTH
 
 QUARTERLY_FROM = 2025  # budget year from which the sample has every quarterly report

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 from sources.loading.admin_units import LEGACY_VALID_TO, REFORM_DATE
-from sources.readers.budget import PERIOD_MONTHS, budget_index, period_end
+from sources.readers.budget.form import PERIOD_MONTHS, budget_index, period_end
 from sources.sample import CalibrationError
 from sources.sample.budget.form import (
     CITY,

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sources.loading.admin_units import LEGACY_VALID_TO, REFORM_DATE
-from sources.readers.budget import PERIOD_MONTHS, budget_index
+from sources.readers.budget.form import PERIOD_MONTHS, budget_index
 from sources.sample._xlsx import save_reproducibly
 from sources.sample.budget.form import (
     CITY,

@@ -78,7 +78,7 @@ Statuses (``trang_thai``) and the timestamps they imply:
 On time (Decision 766/QĐ-TTg): finished on or before the due day shifted by
 ``thoi_gian_bo_sung_ngay`` working days, and at most one supplement request; a
 dossier with more than one request is late. Working days are Monday to Friday except
-Vietnam's official days off (``CALENDAR``).
+Vietnam's official days off (``clock.CALENDAR``).
 
 Receiving units are those valid on the day received (``build_admin_units()``): before
 2025-07-01 the city departments, the 30 districts and the communes of the commune list
@@ -95,14 +95,14 @@ Every reporting unit (a district with its communes before the reform, a commune 
 it) receives at least one dossier a month at scale 1.
 
 Calibration, checked on the generated rows before anything is written
-(:class:`ProcedureCalibrationError` otherwise):
+(:class:`.targets.ProcedureCalibrationError` otherwise):
 
 - P1 (``published_figures.csv``, a bound): Hoàn Kiếm ward desks, 2022: more than 70% of
   the dossiers received were finished and returned the same day ("TTHC không chờ").
 - P2..P5 (``published_figures_2025.csv``), commune-level desks, dossiers received
   2025-07-01..2025-09-23: received online 59.71%, in person 40.05%, by post 0.24%; of
   those resolved (finished) by 2025-09-23, 99.85% on time. The counts are set exactly
-  (:func:`window_targets`): at ``scale`` :data:`REAL_SCALE` they are the published
+  (:func:`.targets.window_targets`): at ``scale`` :data:`.targets.REAL_SCALE` they are the published
   counts P6..P8 (531,269 received, 510,541 resolved, 763 of them late); at other scales
   the received count is the nearest one at which every share rounds to its published
   value.
