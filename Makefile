@@ -22,7 +22,7 @@ export UV_PYTHON_DOWNLOADS := never
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests dbt_project/seeds -type f 2>/dev/null) dbt_project/dbt_project.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install run test lint format dev clean
+.PHONY: help install run test lint format dev clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ run: install ## install, then run the main job on what is in landing/ (the sampl
 
 test: install lint ## install, lint, run the test suite
 	$(BIN)/pytest
+
+bench: install ## speed benchmark P1-P3 + 10 M dossiers (long; BENCH_ARGS="--only p1,p3")
+	$(BIN)/python tests/benchmarks/bench.py $(BENCH_ARGS)
 
 lint: install ## ruff (format check + lint) and sqlfluff
 	$(BIN)/ruff format --check .

@@ -2,9 +2,11 @@
 
 - ``nightly_pipeline``: 02:00 Asia/Ho_Chi_Minh: loads every new landed file and builds
   and publishes (the same runs as `egov run`). It is a cron-gated sensor, not a
-  schedule, because one tick starts runs of several jobs.
-- ``landing_sensor``: watches ``landing/``; a new file starts the ingest run of the
-  partitions it covers, then a build-and-publish run.
+  schedule, because one tick starts runs of several jobs. With nothing new landed and
+  the published version built from the current inputs, it skips (saying which version
+  is current) instead of publishing an identical version.
+- ``landing_sensor``: watches ``landing/``; new files start one ingest run per source
+  over the partitions they cover, then a build-and-publish run.
 - Freshness checks per source follow its release cadence (monthly, quarterly, yearly),
   evaluated by ``freshness_checks_sensor``.
 
@@ -20,8 +22,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.jobs import BUILD_JOB, ingest_job_name, plan_ingest, range_tags
+from orchestration.jobs import BUILD_JOB, ingest_job_name, partition_tags, plan_ingest
 from orchestration.partitions import TIMEZONE
+from orchestration.publishing import current_if_unchanged, inputs_fingerprint
 from orchestration.resources import SettingsResource
 from orchestration.settings import EgovError, Settings
 from sources.loading.landing import landing_fingerprint
@@ -40,24 +43,36 @@ FRESHNESS = {
 def pipeline_run_requests(
     settings: Settings, key: str, *, even_if_nothing_new: bool = False
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
-    """Ingest runs for the partitions with new landed files, then one build run.
+    """One ingest run per source with new landed files (its exact partitions tagged), then
+    one build run. With nothing new it skips, unless ``even_if_nothing_new`` and the
+    published version was not built from the current inputs.
 
     ``key`` makes the requests idempotent (the same new files never start two runs).
     """
     try:
         plan = plan_ingest(settings)
-    except EgovError as exc:  # a run holds the build database, or a misnamed file
+        if plan.empty and even_if_nothing_new:
+            inputs = inputs_fingerprint(settings.build_db, settings.dbt_project_dir)
+    except (EgovError, OSError) as exc:  # a run holds the build database, a misnamed file
         yield dg.SkipReason(str(exc))
         return
-    if plan.empty and not even_if_nothing_new:
-        yield dg.SkipReason("no new files in landing/")
-        return
-    for source, ranges in plan.ranges.items():
-        for first, last in ranges:
+    if plan.empty:
+        if not even_if_nothing_new:
+            yield dg.SkipReason("no new files in landing/")
+            return
+        current = current_if_unchanged(settings.published_dir, inputs)
+        if current is not None:
+            yield dg.SkipReason(
+                f"no new files in landing/ and the published version {current} is current "
+                f"(built from the same loads and dbt project, inputs {inputs['fingerprint']})"
+            )
+            return
+    for source, keys in plan.partitions.items():
+        if keys:
             yield dg.RunRequest(
-                run_key=f"{key}:{source}:{first}:{last}",
+                run_key=f"{key}:{source}:{keys[0]}:{keys[-1]}:{len(keys)}",
                 job_name=ingest_job_name(source),
-                tags=range_tags(first, last),
+                tags=partition_tags(keys),
             )
     yield dg.RunRequest(run_key=f"{key}:build", job_name=BUILD_JOB)
 

@@ -80,24 +80,41 @@ def _runner(settings: Settings, verbose: bool) -> Any:
 
 
 def _ingest(runner: Any, plan: Any) -> None:
-    """Run the ingest job of every source over its partitions with new files."""
-    from orchestration.jobs import ingest_job_name, range_tags
+    """One ingest run per source, over exactly its partitions with new files."""
+    from orchestration.jobs import ingest_job_name, partition_tags
 
-    for source, ranges in plan.ranges.items():
-        for first, last in ranges:
-            span = first if first == last else f"{first}..{last}"
-            outcome = runner.execute(
-                ingest_job_name(source),
-                label=f"Loading {source} {span}",
-                tags=range_tags(first, last),
-                detail=f"{span} ",
+    for source, span in plan.spans().items():
+        outcome = runner.execute(
+            ingest_job_name(source),
+            label=f"Loading {source} {span}",
+            tags=partition_tags(plan.partitions[source]),
+            detail=f"{span} ",
+        )
+        if not outcome.success:
+            raise EgovError(
+                f"loading {source} {span} failed (run {outcome.run_id}): "
+                + " | ".join(outcome.errors or ["see `egov status`"])
+                + "; nothing was published"
             )
-            if not outcome.success:
-                raise EgovError(
-                    f"loading {source} {span} failed (run {outcome.run_id}): "
-                    + " | ".join(outcome.errors or ["see `egov status`"])
-                    + "; nothing was published"
-                )
+
+
+def _current_version(settings: Settings) -> str | None:
+    """The published version when it was built from the current inputs (loads, dbt
+    project, reference tables); None when a build would publish something new."""
+    from orchestration.publishing import current_if_unchanged, inputs_fingerprint
+
+    inputs = inputs_fingerprint(settings.build_db, settings.dbt_project_dir)
+    return current_if_unchanged(settings.published_dir, inputs)
+
+
+def _say_current(settings: Settings, version: str, started: float) -> None:
+    out.print(
+        f"The published version [bold]{version}[/] is current: it was built from the same "
+        f"loads and dbt project, so nothing was built or published "
+        f"({time.monotonic() - started:.0f} s; `egov run --force` rebuilds).",
+        soft_wrap=True,
+    )
+    out.print(f"Published marts: [bold]{settings.published_db}[/]", soft_wrap=True)
 
 
 @app.command()
@@ -113,13 +130,19 @@ def run(
     last: Annotated[
         str | None, typer.Option("--to", help="Backfill to this month (YYYY-MM).")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Build and publish a new version even if nothing changed."),
+    ] = False,
 ) -> None:
     """Run the pipeline: load new landed files -> dbt build and tests -> publish.
 
     On a fresh checkout (nothing in landing/) it first places the bundled sample there.
-    Files already loaded (same bytes) are not loaded again. With --from/--to it backfills:
-    every partition in the window with landed files runs again (yearly sources: the
-    years the window touches).
+    Files already loaded (same bytes) are not loaded again. When the published version
+    was built from the current inputs (loads, dbt project), nothing is built: it says the
+    version is current (--force rebuilds and publishes anyway). With --from/--to it
+    backfills: every partition in the window with landed files runs again (yearly
+    sources: the years the window touches).
     """
     window = None
     if first or last:
@@ -132,23 +155,31 @@ def run(
     _check_build_db(settings)
     if _place_sample_if_empty(settings):
         out.print(f"Placed the sample (seed {settings.sample_seed}) in {settings.landing_dir}")
-    from orchestration.jobs import BUILD_JOB, plan_ingest
+    from orchestration.jobs import BUILD_JOB, FORCE_TAG, plan_ingest
+    from orchestration.publishing import published_fingerprint
 
     started = time.monotonic()
     plan = plan_ingest(settings, window=window)
     if window:
-        spans = ", ".join(
-            f"{source} {a}..{b}" for source, ranges in plan.ranges.items() for a, b in ranges
-        )
+        spans = ", ".join(f"{source} {span}" for source, span in plan.spans().items())
         out.print(f"Backfill {window[0]}..{window[1]}: {spans or 'no landed files in the window'}")
     elif plan.empty:
         out.print("Nothing new in landing/: every file there is already loaded.")
+        if not force and (current := _current_version(settings)):
+            _say_current(settings, current, started)
+            return
     else:
         files = ", ".join(f"{n} {s}" for s, n in plan.new_files.items())
         out.print(f"New files in landing/: {files}")
     runner = _runner(settings, verbose)
     _ingest(runner, plan)
-    built = runner.execute(BUILD_JOB, label="Building and publishing")
+    if (window or not plan.empty) and not force and (current := _current_version(settings)):
+        _say_current(settings, current, started)  # a backfill that changed no load
+        return
+    before = published_fingerprint(settings.published_dir)
+    built = runner.execute(
+        BUILD_JOB, label="Building and publishing", tags={FORCE_TAG: "true"} if force else None
+    )
     took = time.monotonic() - started
     if not built.success:
         raise EgovError(
@@ -157,6 +188,11 @@ def run(
             + f" (details in {runner.tool_log} and `egov status`)"
         )
     out.print(f"[bold green]Pipeline succeeded[/] in {took:.0f} s (run {built.run_id}).")
+    after = published_fingerprint(settings.published_dir)
+    if after is not None and after == before:
+        out.print(f"The published version [bold]{after[0]}[/] is current: nothing new published.")
+    elif after is not None:
+        out.print(f"Published version [bold]{after[0]}[/].")
     out.print(
         f"Published marts (DuckDB, open read-only): [bold]{settings.published_db}[/]",
         soft_wrap=True,

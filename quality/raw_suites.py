@@ -52,9 +52,9 @@ ADMIN_UNIT_ID = r"^01(?:-\d{3})?(?:-\d{5}(?:@2025-01-01)?)?$"
 
 
 def previous_partition_fact(table: str) -> Fact:
-    """Rows of the partition per slot kind (``-6T``, ``-province``; one kind for monthly
-    sources) against the latest earlier partition with that kind: ratio null when there
-    is none (GX then skips it)."""
+    """Rows of each partition of the run per slot kind (``-6T``, ``-province``; one kind
+    for monthly sources) against the latest earlier partition with that kind: ratio null
+    when there is none (GX then skips it)."""
     return Fact(
         "previous_partition",
         f"""
@@ -65,14 +65,15 @@ def previous_partition_fact(table: str) -> Fact:
                     as slot_kind,
                 count(*) as row_count
             from {table}
-            where _partition_key <= $partition_key
+            where _partition_key <= (select max(k) from unnest($partition_keys) as t (k))
             group by _partition_key, _slot
         ),
         current_counts as (
-            select * from counts where partition_key = $partition_key
+            select * from counts where partition_key in (select unnest($partition_keys))
         ),
         previous_counts as (
             select
+                current_counts.partition_key,
                 current_counts.slot_kind,
                 counts.partition_key as previous_partition,
                 counts.row_count as previous_row_count
@@ -81,36 +82,46 @@ def previous_partition_fact(table: str) -> Fact:
                 on counts.slot_kind = current_counts.slot_kind
                 and counts.partition_key < current_counts.partition_key
             qualify row_number() over (
-                partition by current_counts.slot_kind order by counts.partition_key desc
+                partition by current_counts.partition_key, current_counts.slot_kind
+                order by counts.partition_key desc
             ) = 1
         )
         select
+            current_counts.partition_key,
             current_counts.slot_kind,
             current_counts.row_count,
             previous_counts.previous_partition,
             previous_counts.previous_row_count,
             current_counts.row_count / previous_counts.previous_row_count as row_count_ratio
         from current_counts
-        left join previous_counts on current_counts.slot_kind = previous_counts.slot_kind
-        order by current_counts.slot_kind
+        left join previous_counts
+            on current_counts.partition_key = previous_counts.partition_key
+            and current_counts.slot_kind = previous_counts.slot_kind
+        order by current_counts.partition_key, current_counts.slot_kind
         """,
         index_columns=("slot_kind", "previous_partition"),
     )
 
 
 def duplicate_keys_fact(table: str, key: Iterable[str]) -> Fact:
-    """Natural keys of the partition that occur more than once in the whole table (in
-    this partition or another), with up to five examples."""
+    """Per partition of the run: natural keys of the partition that occur more than once
+    in the whole table (in this partition or another), with up to five examples."""
     cols = ", ".join(quote_ident(k) for k in key)
     label = " || '|' || ".join(f"coalesce({quote_ident(k)}::varchar, '∅')" for k in key)
     return Fact(
         "duplicate_keys",
         f"""
-        with here as (
-            select distinct {cols} from {table} where _partition_key = $partition_key
+        with run_partitions as (
+            select unnest($partition_keys) as partition_key
+        ),
+        here as (
+            select distinct _partition_key as partition_key, {cols}
+            from {table}
+            where _partition_key in (select partition_key from run_partitions)
         ),
         duplicated as (
             select
+                {cols},
                 {label} as natural_key,
                 count(*) as occurrences,
                 string_agg(distinct _partition_key, ', ' order by _partition_key) as partitions
@@ -118,18 +129,27 @@ def duplicate_keys_fact(table: str, key: Iterable[str]) -> Fact:
             semi join here using ({cols})
             group by {cols}
             having count(*) > 1
+        ),
+        per_partition as (
+            select
+                here.partition_key,
+                count(*) as duplicate_keys,
+                (list(
+                    duplicated.natural_key || ' x' || duplicated.occurrences || ' in '
+                    || duplicated.partitions
+                    order by duplicated.natural_key
+                ))[1:5] as examples
+            from here
+            inner join duplicated using ({cols})
+            group by here.partition_key
         )
         select
-            count(*) as duplicate_keys,
-            coalesce(
-                array_to_string(
-                    (list(natural_key || ' x' || occurrences || ' in ' || partitions
-                          order by natural_key))[1:5],
-                    '; '
-                ),
-                ''
-            ) as examples
-        from duplicated
+            run_partitions.partition_key,
+            coalesce(per_partition.duplicate_keys, 0) as duplicate_keys,
+            coalesce(array_to_string(per_partition.examples, '; '), '') as examples
+        from run_partitions
+        left join per_partition using (partition_key)
+        order by run_partitions.partition_key
         """,
         index_columns=("examples",),
     )

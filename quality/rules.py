@@ -52,6 +52,9 @@ class Rule:
     severity: Severity = "error"
     frame: str = ROWS
     notes: str = ""
+    # Set on the rules of a batch (quality/batch.py): the label of the rule it stands
+    # for, so that outcomes keep the name the suite gave them.
+    label_as: str = ""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -80,6 +83,8 @@ class Rule:
     @property
     def label(self) -> str:
         """What reports and audit rows call it: ``expect_..._between(column)``."""
+        if self.label_as:
+            return self.label_as
         cols = self.columns
         return f"{self.expectation_type}({', '.join(cols)})" if cols else self.expectation_type
 
@@ -88,9 +93,10 @@ class Rule:
 class Fact:
     """A table-wide fact computed in DuckDB and handed to GX as a small frame.
 
-    ``sql`` may use ``$partition_key`` (then it is computed per partition). Its rules are
-    the suite's rules whose ``frame`` is ``name``; ``index_columns`` identify offending
-    rows of the fact frame in results.
+    ``sql`` may use ``$partition_keys`` (a list: then it is computed for those
+    partitions, one or more rows each, and returns their key in a ``partition_key``
+    column). Its rules are the suite's rules whose ``frame`` is ``name``;
+    ``index_columns`` identify offending rows of the fact frame in results.
     """
 
     name: str
@@ -99,7 +105,7 @@ class Fact:
 
     @property
     def per_partition(self) -> bool:
-        return "$partition_key" in self.sql
+        return "$partition_keys" in self.sql
 
 
 @dataclass(frozen=True)

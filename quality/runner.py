@@ -19,22 +19,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import decimal
 import html
 import logging
-import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
+from quality.batch import batch_suite, split_outcomes, with_parameter_columns
 from quality.frames import schema_frame
-from quality.rules import ROWS, SCHEMA, Rule, Suite, SuiteError, partition_parameters
+from quality.outcomes import ExpectationOutcome, SuiteResult, observed_summary
+from quality.rules import (
+    PARTITION_COLUMN,
+    ROWS,
+    SCHEMA,
+    Rule,
+    Suite,
+    SuiteError,
+    partition_parameters,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,133 +50,12 @@ GX_SEVERITY = {"error": "critical", "warn": "warning"}
 SAMPLE_SIZE = 5
 
 
-@dataclass(frozen=True)
-class ExpectationOutcome:
-    """One expectation's result."""
-
-    frame: str
-    expectation: str  # label: expect_column_values_to_be_between(disbursed_in_period_bn_vnd)
-    expectation_type: str
-    column: str | None
-    severity: str  # error | warn
-    success: bool
-    observed: str  # short text: observed value, or unexpected count and examples
-    unexpected_count: int | None = None
-    element_count: int | None = None
-
-    @property
-    def outcome(self) -> str:
-        """``pass``; a failure is ``fail`` (error severity) or ``warn``."""
-        if self.success:
-            return "pass"
-        return "fail" if self.severity == "error" else "warn"
-
-    @property
-    def failures(self) -> int:
-        if self.success:
-            return 0
-        return self.unexpected_count or 1
-
-
-@dataclass(frozen=True)
-class SuiteResult:
-    """A suite's outcomes on one partition (or a whole table) and where its Data Docs are."""
-
-    suite: str
-    table: str
-    partition: str | None
-    rows: int
-    outcomes: tuple[ExpectationOutcome, ...]
-    data_docs: Path | None  # the page of the rows validation (else the site's index)
-    data_docs_pages: Mapping[str, Path] = field(default_factory=dict)  # frame -> page
-    data_docs_note: str = ""  # set when GX could not build docs and our report replaced them
-    seconds: float = 0.0
-
-    @property
-    def failed(self) -> tuple[ExpectationOutcome, ...]:
-        return tuple(o for o in self.outcomes if not o.success)
-
-    @property
-    def failed_errors(self) -> int:
-        return sum(o.outcome == "fail" for o in self.outcomes)
-
-    @property
-    def failed_warnings(self) -> int:
-        return sum(o.outcome == "warn" for o in self.outcomes)
-
-    @property
-    def failed_expectations(self) -> int:
-        return len(self.failed)
-
-    @property
-    def success(self) -> bool:
-        """True unless an error-severity expectation failed."""
-        return self.failed_errors == 0
-
-    @property
-    def where(self) -> str:
-        return f"{self.table} {self.partition}" if self.partition else self.table
-
-    def failure_lines(self) -> list[str]:
-        """One line per failed expectation: table, partition, expectation, what was seen."""
-        return [
-            f"{self.where}: {o.expectation} {o.outcome} ({o.severity}): {o.observed}"
-            for o in self.failed
-        ]
-
-
 def _import_gx() -> Any:
     """great_expectations, imported on first use (analytics off, whatever the shell says)."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations as gx
 
     return gx
-
-
-def _plain(value: Any) -> Any:
-    """A result value as something short and JSON-like for messages."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    return value
-
-
-def _short(value: Any, limit: int = 300) -> str:
-    text = str(_plain(value))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def observed_summary(result: Mapping[str, Any]) -> str:
-    """What GX saw, in one line: the observed value of an aggregate expectation, or the
-    unexpected count with a few offending values (and their index columns)."""
-    if result.get("observed_value") is not None:
-        return _short(result["observed_value"])
-    if "unexpected_count" not in result:
-        return _short(result) if result else ""
-    count = result.get("unexpected_count") or 0
-    total = result.get("element_count")
-    text = f"{count} of {total} unexpected"
-    missing = result.get("missing_count") or 0
-    if missing:
-        text += f" ({missing} null, not checked)"
-    if count:
-        sample = result.get("partial_unexpected_index_list") or result.get(
-            "partial_unexpected_list"
-        )
-        if sample:
-            text += ": " + _short(list(sample)[:SAMPLE_SIZE])
-    return text
 
 
 def _check_runnable(suite: Suite, frames: Mapping[str, pd.DataFrame], parameters: Mapping) -> None:
@@ -313,40 +199,117 @@ class GxSession:
         parameters: Mapping[str, Any] | None = None,
         partition: str | None = None,
     ) -> SuiteResult:
-        """Validate ``frame`` (the partition's rows, or a whole table) and the ``facts``
+        """Validate ``frame`` (one partition's rows, or a whole table) and the ``facts``
         frames against ``suite``; build their Data Docs pages.
 
         ``partition`` (``2024-06``) provides the run-time parameters of
         :func:`~quality.rules.partition_parameters`; ``parameters`` adds or overrides
-        some. Raises :class:`SuiteError` when the suite cannot run.
+        some. The rules run as the suite states them (the reference for
+        :meth:`validate_partitions`, which the pipeline uses). Raises
+        :class:`SuiteError` when the suite cannot run.
         """
-        from great_expectations.core.run_identifier import RunIdentifier
-
         started = time.monotonic()
+        frames = self._frames(suite, frame, facts)
+        params = {**partition_parameters(partition), **(parameters or {})}
+        _check_runnable(suite, frames, params)
+        results, pages, note = self._run(suite, frames, params, partition or "table")
+        outcomes = [
+            ExpectationOutcome(
+                frame=frame_name,
+                expectation=rule.label,
+                expectation_type=rule.expectation_type,
+                column=", ".join(rule.columns) or None,
+                severity=rule.severity,
+                success=success,
+                observed=observed_summary(res),
+                unexpected_count=res.get("unexpected_count"),
+                element_count=res.get("element_count"),
+            )
+            for frame_name, rule, success, res in results
+        ]
+        return self._result(suite, partition, len(frame), outcomes, pages, note, started)
+
+    def validate_partitions(
+        self,
+        suite: Suite,
+        frame: pd.DataFrame,
+        *,
+        facts: Mapping[str, pd.DataFrame] | None = None,
+        partitions: list[str],
+        row_counts: Mapping[str, int] | None = None,
+    ) -> list[SuiteResult]:
+        """Validate the rows of several ``partitions`` (``frame``, its partition column
+        saying whose each row is) in one GX validation per frame, and return one result
+        per partition (:mod:`quality.batch`): the same outcomes as validating each
+        partition alone. ``facts`` are computed for these partitions
+        (:func:`quality.frames.whole_table_checks`). ``row_counts`` gives each
+        partition's rows when ``frame`` holds only the rows that could break a rule
+        (:mod:`quality.prescreen`). Raises :class:`SuiteError` when the suite cannot
+        run."""
+        started = time.monotonic()
+        batch = batch_suite(suite, partitions)
+        frames = self._frames(batch, frame, facts)
+        frames[ROWS] = with_parameter_columns(suite, frame)
+        _check_runnable(batch, frames, {})
+        run_name = partitions[0] if len(partitions) == 1 else f"{partitions[0]}..{partitions[-1]}"
+        results, pages, note = self._run(batch, frames, {}, run_name, complete=True)
+        split = split_outcomes(batch, results, frames, partitions, row_counts)
+        rows = row_counts or (frame[PARTITION_COLUMN].value_counts() if len(frame) else {})
+        seconds = (time.monotonic() - started) / len(partitions)
+        return [
+            self._result(
+                suite,
+                key,
+                int(rows.get(key, 0)),
+                split[key],
+                pages,
+                note,
+                time.monotonic() - seconds,
+            )
+            for key in partitions
+        ]
+
+    def _frames(
+        self, suite: Suite, frame: pd.DataFrame, facts: Mapping[str, pd.DataFrame] | None
+    ) -> dict[str, pd.DataFrame]:
         frames: dict[str, pd.DataFrame] = {ROWS: frame}
         if suite.rules_for(SCHEMA):
             frames[SCHEMA] = schema_frame(frame, dict(suite.column_types))
         frames.update(facts or {})
-        params = {**partition_parameters(partition), **(parameters or {})}
-        _check_runnable(suite, frames, params)
+        return frames
+
+    def _run(
+        self,
+        suite: Suite,
+        frames: Mapping[str, pd.DataFrame],
+        params: Mapping[str, Any],
+        run_name: str,
+        *,
+        complete: bool = False,
+    ) -> tuple[list[tuple[str, Rule, bool, dict]], dict[str, Path], str]:
+        """Run the suite's GX validations on ``frames``; build their Data Docs pages.
+        ``complete`` asks GX for every unexpected row (a batch attributes them to their
+        partitions), otherwise a sample of ten."""
+        from great_expectations.core.run_identifier import RunIdentifier
 
         store = self._context.validation_results_store
         before = set(store.list_keys())
-        run_id = RunIdentifier(run_name=partition or "table", run_time=dt.datetime.now(dt.UTC))
-        outcomes: list[ExpectationOutcome] = []
+        run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+        results: list[tuple[str, Rule, bool, dict]] = []
         for frame_name in suite.frames:
             rules = suite.rules_for(frame_name)
-            result_format: dict[str, Any] = {
-                "result_format": "SUMMARY",
-                "partial_unexpected_count": 10,
-            }
+            result_format: dict[str, Any] = (
+                {"result_format": "COMPLETE"}
+                if complete
+                else {"result_format": "SUMMARY", "partial_unexpected_count": 10}
+            )
             index = _index_columns(suite, frame_name, frames[frame_name])
             if index:
                 result_format["unexpected_index_column_names"] = index
             try:
                 result = self._definition(suite, frame_name).run(
                     batch_parameters={"dataframe": frames[frame_name]},
-                    expectation_parameters=params,
+                    expectation_parameters=dict(params),
                     result_format=result_format,
                     run_id=run_id,
                 )
@@ -359,27 +322,26 @@ class GxSession:
                 ) from exc
             for item in result.results:
                 rule = rules[item.expectation_config.meta["rule"]]
-                _raise_if_raised(suite, partition, rule, item.exception_info or {})
-                res = dict(item.result or {})
-                outcomes.append(
-                    ExpectationOutcome(
-                        frame=frame_name,
-                        expectation=rule.label,
-                        expectation_type=rule.expectation_type,
-                        column=", ".join(rule.columns) or None,
-                        severity=rule.severity,
-                        success=bool(item.success),
-                        observed=observed_summary(res),
-                        unexpected_count=res.get("unexpected_count"),
-                        element_count=res.get("element_count"),
-                    )
-                )
+                _raise_if_raised(suite, run_name, rule, item.exception_info or {})
+                results.append((frame_name, rule, bool(item.success), dict(item.result or {})))
         pages, note = self._build_docs([k for k in store.list_keys() if k not in before])
+        return results, pages, note
+
+    def _result(
+        self,
+        suite: Suite,
+        partition: str | None,
+        rows: int,
+        outcomes: list[ExpectationOutcome],
+        pages: dict[str, Path],
+        note: str,
+        started: float,
+    ) -> SuiteResult:
         result = SuiteResult(
             suite=suite.name,
             table=suite.table,
             partition=partition,
-            rows=len(frame),
+            rows=rows,
             outcomes=tuple(outcomes),
             data_docs=pages.get(ROWS) or next(iter(pages.values()), None),
             data_docs_pages=pages,

@@ -1,16 +1,20 @@
 """Test-wide setup and the shared fixtures: every test runs against a throwaway data dir,
 never ./data; a build database loaded with the real ingest code (``warehouse``); the
-default sample written once per session (``sample_dir``)."""
+default sample written once per session (``sample_dir``); the default sample run through
+the whole pipeline once per session (``built_sample``; tests that change it work on a
+copy, :func:`copy_data_dir`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -95,6 +99,34 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for source in ("disbursement", "procedures"):
         write_source(source, out, DEFAULT_SEED, 1.0)
     return out
+
+
+@dataclass(frozen=True)
+class BuiltSample:
+    """A data dir after `egov run` on a fresh checkout, and what that run printed."""
+
+    data: Path
+    run: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> BuiltSample:
+    """`egov run` on an empty data dir (it places the default sample in landing/, loads,
+    checks, builds and publishes), once per test session. Read it; to change it, take a
+    copy with :func:`copy_data_dir`."""
+    data = tmp_path_factory.mktemp("built_sample")
+    proc = subprocess.run(
+        [EGOV, "run"], cwd=REPO, env=egov_env(data), capture_output=True, text=True, timeout=1800
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return BuiltSample(data, proc)
+
+
+def copy_data_dir(source: Path, target: Path) -> Path:
+    """A copy of a data dir (build database, archive, published versions, Dagster
+    instance) that later runs may change without touching ``source``."""
+    shutil.copytree(source, target, symlinks=True)
+    return target
 
 
 def edit_csv(

@@ -2,10 +2,12 @@
 factory: the load boundary. The marts are guarded by the dbt tests (dagster-dbt turns them
 into asset checks of the dbt assets), not here.
 
-``raw/<source>:gx_raw_<source>`` validates each partition of the run separately (memory
-bounded by one partition). A failure stops the run: the ingest job fails and `egov run`
-stops before the dbt build, so nothing is published; and until a corrected file restates
-the partition, the publish step refuses marts built from it
+``raw/<source>:gx_raw_<source>`` validates the partitions of the run together, in batches
+of at most ``BATCH_ROWS`` rows (one GX validation per batch and frame, Data Docs built once
+per batch; :mod:`quality.batch`), and still records one outcome per expectation and
+partition, so a failure names its partition. A failure stops the run: the ingest job fails
+and `egov run` stops before the dbt build, so nothing is published; and until a corrected
+file restates the partition, the publish step refuses marts built from it
 (:mod:`orchestration.assets.publish`).
 
 Every expectation's outcome is appended to ``audit.check_results`` through
@@ -22,11 +24,13 @@ from typing import Any
 import dagster as dg
 from dagster import AssetCheckExecutionContext
 
+from orchestration.jobs import tagged_partitions
 from orchestration.partitions import BY_KIND
 from orchestration.resources import SettingsResource
 from orchestration.settings import Settings
 from orchestration.warehouse import build_connection
-from quality.frames import loaded_partitions, partition_frame, whole_table_checks
+from quality.batch import batch_suite
+from quality.frames import batches, partition_row_counts, suspect_frame, whole_table_checks
 from quality.raw_suites import RAW_SUITES
 from quality.rules import Suite, SuiteError
 from quality.runner import GxSession, SuiteResult
@@ -37,6 +41,11 @@ SUITE_PREFIX = "great_expectations:"
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 MAX_FAILURE_LINES = 10
+# Rows of one validation: the run's partitions are validated together in batches of at
+# most this many rows. GX sees only the rows that could break a rule (quality/prescreen.py),
+# so memory is bounded by those; a suite that cannot be screened hands GX every row of a
+# batch (about 1 GB of frames per million rows at the widest source).
+BATCH_ROWS = 2_000_000
 
 
 def check_name(suite: Suite) -> str:
@@ -46,9 +55,13 @@ def check_name(suite: Suite) -> str:
 def run_partition_keys(
     context: AssetCheckExecutionContext, partitions_def: dg.PartitionsDefinition
 ) -> list[str] | None:
-    """Partition keys the run covers: a single partition, a single-run backfill range
-    (tags ``dagster/asset_partition_range_start/end``), or None when the run names no
+    """Partition keys the run covers: those its ``egov/partitions`` tag names (the
+    partitions it loaded), else a single partition, a single-run backfill range (tags
+    ``dagster/asset_partition_range_start/end``), or None when the run names no
     partition (then every loaded partition is validated)."""
+    tagged = tagged_partitions(context.run.tags)
+    if tagged is not None:  # the run names the partitions it loaded (orchestration/jobs.py)
+        return tagged
     op_context = context.op_execution_context
     if op_context.has_partition_key or op_context.has_partition_key_range:
         return list(op_context.partition_keys)
@@ -109,15 +122,24 @@ def _record(settings: Settings, records: Sequence[audit.CheckRecord]) -> None:
 
 
 def _validate(
-    settings: Settings, session: GxSession, suite: Suite, partition: str, run_id: str
-) -> SuiteResult:
-    """Frames from DuckDB (the connection is closed before GX runs), GX, audit rows."""
+    settings: Settings,
+    session: GxSession,
+    suite: Suite,
+    row_counts: dict[str, int],
+    run_id: str,
+) -> list[SuiteResult]:
+    """One batch of partitions: frames from DuckDB (the rows that could break a row rule,
+    the facts; the connection is closed before GX runs), one GX validation, one result
+    and audit rows per partition."""
+    partitions = list(row_counts)
     with build_connection(settings) as con:
-        frame = partition_frame(con, suite.table, suite.partition_column, [partition])
-        facts = whole_table_checks(con, suite, partition_key=partition)
-    result = session.validate(suite, frame, facts=facts, partition=partition)
-    _record(settings, _records(run_id, suite, result))
-    return result
+        frame, _ = suspect_frame(con, batch_suite(suite, partitions), partitions)
+        facts = whole_table_checks(con, suite, partition_keys=partitions)
+    results = session.validate_partitions(
+        suite, frame, facts=facts, partitions=partitions, row_counts=row_counts
+    )
+    _record(settings, [r for result in results for r in _records(run_id, suite, result)])
+    return results
 
 
 def _check_result(
@@ -189,20 +211,24 @@ def _run_suite(
     context: AssetCheckExecutionContext,
     settings: Settings,
     suite: Suite,
-    partitions: list[str],
+    row_counts: dict[str, int],
 ) -> Iterator[dg.AssetCheckResult]:
-    """Validate ``partitions`` one at a time; yield the check result, then fail the step
-    when an error-severity expectation failed or the suite could not run (so the run
-    says which expectation and partition)."""
+    """Validate the run's partitions in batches of at most ``BATCH_ROWS`` rows (one GX
+    validation each, outcomes still per partition); yield the check result, then fail
+    the step when an error-severity expectation failed or the suite could not run (so
+    the run says which expectation and partition)."""
     results: list[SuiteResult] = []
     session: GxSession | None = None
+    partitions = list(row_counts)
     try:
-        for partition in partitions:
+        for batch in batches(row_counts, BATCH_ROWS):
             try:
                 session = session or GxSession(settings.data_docs_dir)  # imports GX (~9 s)
-                results.append(_validate(settings, session, suite, partition, context.run.run_id))
+                counts = {key: row_counts[key] for key in batch}
+                results.extend(_validate(settings, session, suite, counts, context.run.run_id))
             except SuiteError as exc:
-                yield from _cannot_run(context, settings, suite, partition, exc)
+                where = batch[0] if len(batch) == 1 else f"{batch[0]}..{batch[-1]}"
+                yield from _cannot_run(context, settings, suite, where, exc)
     finally:
         if session is not None:
             session.write_index()
@@ -244,7 +270,7 @@ def build_raw_check(source: str) -> dg.AssetChecksDefinition:
         keys = run_partition_keys(context, partitions_def)
         try:
             with build_connection(settings) as con:
-                present = loaded_partitions(con, suite.table, suite.partition_column, keys)
+                present = partition_row_counts(con, suite.table, suite.partition_column, keys)
         except SuiteError as exc:
             yield from _cannot_run(context, settings, suite, None, exc)
             return
@@ -258,7 +284,7 @@ def build_raw_check(source: str) -> dg.AssetChecksDefinition:
                 metadata={"partitions_without_rows": dg.MetadataValue.json(empty)},
             )
             return
-        yield from _run_suite(context, settings, suite, list(present))
+        yield from _run_suite(context, settings, suite, present)
 
     return _check
 

@@ -5,14 +5,18 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.compat import DBT_PYTHON_VERSION
+from packaging.version import Version
 
+from orchestration.publishing import dbt_project_hash
 from orchestration.resources import SettingsResource
 from orchestration.settings import Settings, check_manifest, load_settings
 from orchestration.warehouse import connect
@@ -38,9 +42,28 @@ class EgovTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("schema") or "dbt"
 
 
+class VenvDbtCliResource(DbtCliResource):
+    """The dbt CLI of this virtualenv, without two costs dagster-dbt pays before each dbt
+    command and this project does not need (no supported option turns them off):
+
+    - `dbt --version` (a subprocess that imports dbt and queries PyPI: 5-7 s here): the
+      executable is this venv's, so its version is the installed dbt-core package's;
+    - a dbt adapter built in this process (loads dbt's macros: ~2.5 s), used only by
+      ``fetch_row_counts()`` / ``fetch_column_metadata()``, which the dbt asset does not
+      call (they would query DuckDB while dbt holds its single writer lock).
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return DBT_PYTHON_VERSION
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
     """dbt from this virtualenv, so it works without an activated venv."""
-    return DbtCliResource(
+    return VenvDbtCliResource(
         project_dir=DBT_PROJECT,
         profiles_dir=str(_SETTINGS.dbt_project_dir),
         dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -118,6 +141,7 @@ def egov_dbt_assets(
     """Seeds, staging views and mart tables of dbt_project, built and tested (`dbt build`)."""
     settings = egov_settings.get()
     target = settings.dbt_runs_dir / context.run_id
+    _reuse_parse(settings.dbt_runs_dir, target)
     invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
     yield from invocation.stream()
     results_path = target / "run_results.json"
@@ -131,17 +155,59 @@ def egov_dbt_assets(
             description="dbt build failed; nothing downstream (publish) runs. "
             + (" | ".join(failing[:5]) if failing else "See the failing models above."),
         )
+    _keep_parse(settings.dbt_runs_dir, target)
     _generate_docs(context, dbt, target, settings.dbt_docs_dir)
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def _reuse_parse(runs_dir: Path, target: Path) -> None:
+    """Start the run's target folder with this data dir's last dbt parse, so dbt parses
+    only what changed. dagster-dbt would copy the project's (`egov prepare`), whose
+    profile (the build database path) differs when this data dir is not the one prepared,
+    and dbt then parses everything again (~6 s). dbt itself checks that a saved parse
+    matches the project, profile and version, and parses in full when it does not."""
+    saved = runs_dir / PARTIAL_PARSE
+    if saved.is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, target / PARTIAL_PARSE)
+
+
+def _keep_parse(runs_dir: Path, target: Path) -> None:
+    """Keep the parse of a green build for the next run of this data dir."""
+    parsed = target / PARTIAL_PARSE
+    if parsed.is_file():
+        tmp = runs_dir / f".{PARTIAL_PARSE}.tmp"
+        shutil.copyfile(parsed, tmp)
+        os.replace(tmp, runs_dir / PARTIAL_PARSE)
+
+
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+# Beside the docs: the dbt project hash they were generated from.
+DOCS_STAMP = "project_hash.txt"
+
+
+def docs_current(docs_dir: Path, project_hash: str) -> bool:
+    """The docs in ``docs_dir`` were generated from a dbt project with ``project_hash``."""
+    stamp = docs_dir / DOCS_STAMP
+    return (
+        all((docs_dir / name).is_file() for name in DOCS_FILES)
+        and stamp.is_file()
+        and stamp.read_text().strip() == project_hash
+    )
 
 
 def _generate_docs(
     context: AssetExecutionContext, dbt: DbtCliResource, target: Path, docs_dir: Path
 ) -> None:
-    """`dbt docs generate` after a green build; the static site goes to ``docs_dir``
-    (served by `egov docs`). A docs failure is logged, it does not fail the build."""
+    """`dbt docs generate` after a green build, when the dbt project changed since the docs
+    were last generated; the static site goes to ``docs_dir`` (served by `egov docs`). A
+    docs failure is logged, it does not fail the build."""
+    project_hash = dbt_project_hash(Path(dbt.project_dir))
+    if docs_current(docs_dir, project_hash):
+        context.log.info("dbt docs in %s are current (dbt project %s)", docs_dir, project_hash)
+        return
     docs = dbt.cli(["docs", "generate"], target_path=target, raise_on_error=False)
     docs.wait()
     if not docs.is_successful() or not all((target / f).exists() for f in DOCS_FILES):
@@ -152,4 +218,5 @@ def _generate_docs(
         tmp = docs_dir / f".{name}.tmp"
         shutil.copyfile(target / name, tmp)
         os.replace(tmp, docs_dir / name)
-    context.log.info("dbt docs written to %s", docs_dir)
+    (docs_dir / DOCS_STAMP).write_text(project_hash + "\n")
+    context.log.info("dbt docs written to %s (dbt project %s)", docs_dir, project_hash)

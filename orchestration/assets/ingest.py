@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.jobs import tagged_partitions
 from orchestration.partitions import BY_KIND
 from orchestration.resources import SettingsResource
 from orchestration.warehouse import build_connection
@@ -12,7 +13,8 @@ from sources.loading.spec import SourceFileError, SourceSpec
 
 
 def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
-    """``raw/<spec.name>``: loads the landed files of the run's partitions."""
+    """``raw/<spec.name>``: loads the landed files of the run's partitions (only those
+    named in its ``egov/partitions`` tag when it has one)."""
 
     @dg.asset(
         key=["raw", spec.name],
@@ -31,6 +33,9 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         settings = egov_settings.get()
         keys = set(context.partition_keys)
+        tagged = tagged_partitions(context.run.tags)
+        if tagged is not None:
+            keys &= set(tagged)
         files = [
             f
             for f in scan_landing(spec, settings.landing(spec.name))

@@ -11,7 +11,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from orchestration.assets.dbt import egov_dbt_assets
-from orchestration.publishing import publish
+from orchestration.jobs import FORCE_TAG
+from orchestration.publishing import AlreadyCurrent, publish
 from orchestration.resources import SettingsResource
 from orchestration.settings import Settings
 from orchestration.warehouse import build_connection
@@ -60,12 +61,29 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     """The DuckDB file BI tools open read-only: marts and check history, swapped in
     atomically. Runs only when the dbt build and its tests passed, and refuses marts
-    built from raw partitions whose latest great-expectations checks failed."""
+    built from raw partitions whose latest great-expectations checks failed. Built from
+    the same inputs as the current version, it writes nothing and says the current one is
+    current (unless the run is tagged ``egov/force``)."""
     settings = egov_settings.get()
     refuse_failing_raw_partitions(settings)
-    publication = publish(
-        settings.build_db, settings.published_dir, context.run.run_id, keep=settings.publish_keep
-    )
+    try:
+        publication = publish(
+            settings.build_db,
+            settings.published_dir,
+            context.run.run_id,
+            keep=settings.publish_keep,
+            dbt_project_dir=settings.dbt_project_dir,
+            force=context.run.tags.get(FORCE_TAG) == "true",
+        )
+    except AlreadyCurrent as current:
+        context.log.info("%s: nothing new published", current)
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(settings.published_db),
+                "version": current.version,
+                "current": True,
+            }
+        )
     context.log.info(
         "published version %s (%d tables) at %s",
         publication.version,

@@ -3,6 +3,11 @@
 Each :class:`Field` says how to parse one output column and when the text is acceptable;
 every failed check becomes one reject (row, column, value, reason). A row with any
 reject is kept out of the loaded rows. Nothing here iterates over rows in Python.
+
+Cost at volume (millions of rows): the text columns a field reads in NFC are normalised
+once per distinct value, not per row (a month of dossiers repeats a few hundred unit and
+procedure names); the parsed values, the fields' checks and the cross-column checks are
+one query, one table written.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class Field:
     column: str = ""  # the file column named in a reject (defaults to name)
     value: str = ""  # SQL for the offending value (defaults to the file column)
     reason: str = "'invalid value'"  # SQL expression
+    nfc: tuple[str, ...] = ()  # text columns read in NFC (normalised first by parse_rows)
 
 
 def text(column: str, name: str, *, required: bool = True) -> Field:
@@ -31,10 +37,11 @@ def text(column: str, name: str, *, required: bool = True) -> Field:
     src = quote_ident(column)
     return Field(
         name,
-        f"nullif(trim(nfc_normalize({src})), '')",
+        f"nullif(trim({src}), '')",
         ok=f"nullif(trim({src}), '') is not null" if required else "true",
         column=column,
         reason="'required value is blank'",
+        nfc=(column,),
     )
 
 
@@ -129,30 +136,65 @@ def parse_rows(
     fields: list[Field],
     *,
     checks: list[Field] = (),
+    keep_text: bool = True,
 ) -> tuple[str, duckdb.DuckDBPyRelation]:
-    """Create temp table ``<text_table>_parsed``: the text columns, the parsed fields
-    and a ``_problems`` list; return (its name, the rejects relation). ``checks`` run
-    over that table, so they may use both the file's columns and the fields' names."""
+    """Create temp table ``<text_table>_parsed``: the text columns (unless not
+    ``keep_text``: then only ``_source_row_number``), the parsed fields and a
+    ``_problems`` list; return (its name, the rejects relation). ``checks`` run over the
+    parsed values, so they may use both the file's columns and the fields' names. The
+    text columns the fields read in NFC (``Field.nfc``) are NFC in the parsed table."""
     parsed = f"{text_table}_parsed"
+    source = _nfc_source(con, text_table, sorted({c for f in [*fields, *checks] for c in f.nfc}))
     selects = ", ".join(f"{f.parse} as {quote_ident(f.name)}" for f in fields)
-    problems = _problems(fields, source="t")
+    problems = _problems(list(fields), source="p")
+    if checks:
+        problems = f"list_concat({problems}, {_problems(list(checks), source='p')})"
+    kept = (
+        "p.*"
+        if keep_text
+        else ", ".join(["p._source_row_number", *(f"p.{quote_ident(f.name)}" for f in fields)])
+    )
     con.execute(
         f"""
         create or replace temp table {parsed} as
-        select t.*, {selects}, {problems} as _problems
-        from {text_table} as t
+        select {kept}, {problems} as _problems
+        from (select t.*, {selects} from ({source}) as t) as p
         """
     )
-    if checks:
-        more = _problems(list(checks), source="p")
-        con.execute(
-            f"""
-            create or replace temp table {parsed} as
-            select p.* replace (list_concat(p._problems, {more}) as _problems)
-            from {parsed} as p
-            """
-        )
+    con.execute("drop table if exists _nfc_map")
     return parsed, rejects_of(con, parsed)
+
+
+def _nfc_source(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> str:
+    """SQL selecting ``table`` with ``columns`` in Unicode NFC. Each distinct value is
+    normalised once (temp table ``_nfc_map``: column, value, NFC value, for the values
+    that change: usually none); rows are mapped by a join, in row order."""
+    if not columns:
+        return f"select * from {table}"
+    distinct = " union all ".join(
+        f"select {sql_literal(c)} as c, v from (select distinct {quote_ident(c)} as v from {table})"
+        for c in columns
+    )
+    # Two statements: in one, the optimiser pushes the filter below the distinct, and
+    # normalises every row again.
+    con.execute(f"create or replace temp table _nfc_map as {distinct}")
+    con.execute(
+        """
+        create or replace temp table _nfc_map as
+        select c, v, nfc_normalize(v) as n from _nfc_map where v <> nfc_normalize(v)
+        """
+    )
+    changed = sorted(r[0] for r in con.execute("select distinct c from _nfc_map").fetchall())
+    if not changed:
+        return f"select * from {table}"
+    replace = ", ".join(
+        f"coalesce(m{i}.n, t.{quote_ident(c)}) as {quote_ident(c)}" for i, c in enumerate(changed)
+    )
+    joins = " ".join(
+        f"left join _nfc_map as m{i} on m{i}.c = {sql_literal(c)} and t.{quote_ident(c)} = m{i}.v"
+        for i, c in enumerate(changed)
+    )
+    return f"select t.* replace ({replace}) from {table} as t {joins} order by t._source_row_number"
 
 
 def rejects_of(con: duckdb.DuckDBPyConnection, table: str) -> duckdb.DuckDBPyRelation:

@@ -2,8 +2,16 @@
 
 Dagster-free; the ingest assets and ``egov ingest`` call :func:`ingest_file`.
 
-- Every file is first copied to ``archive/<source>/<sha256><suffix>`` (read-only), so
-  the exact bytes behind every row stay available.
+- Every file is first archived as ``archive/<source>/<sha256><suffix>`` (read-only), so
+  the exact bytes behind every row stay available. The archive is the copy of record and
+  the landed file does not stay a second copy: the archive entry is a hard link to the
+  landed file (one inode, read-only under both names, stored once) when both are on one
+  filesystem, else a copy. The landed file stays in ``landing/`` (the landing scan and
+  backfills read it, and ``egov run`` places the sample only in an empty ``landing/``), so
+  a landed file is corrected by writing a new file under its name (write then rename, or
+  delete then write: what ``egov ingest``, ``egov fetch`` and the sample writers do),
+  which leaves the archived bytes as they were; editing it in place is refused by its
+  read-only mode (root can override that, and would then alter the archived bytes).
 - The same bytes again (under any name) are a no-op that says which load has them.
 - Rows that fail parsing or mapping go to ``raw.<source>__rejects`` with file, row,
   column, value and reason. A file whose rejected share exceeds the source's threshold
@@ -22,10 +30,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import re
 import shutil
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -156,16 +166,32 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     audit.migrate(con)
 
 
-def _archive(path: Path, archive_dir: Path, source: str, sha: str, suffix: str) -> Path:
-    target = archive_dir / source / f"{sha}{suffix.lower()}"
+def _archive(path: Path, archive_dir: Path, source: str, sha: str, hashed: os.stat_result) -> Path:
+    """``archive/<source>/<sha><suffix>``, read-only: a hard link to ``path`` (same
+    filesystem: stored once), else a copy. ``hashed``: the file's stat before hashing."""
+    target = archive_dir / source / f"{sha}{path.suffix.lower()}"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    shutil.copyfile(path, tmp)
-    os.chmod(tmp, 0o444)
+    try:
+        os.link(path, tmp)
+        os.chmod(tmp, 0o444)  # the landed name too: it is the same inode
+    except OSError:  # another filesystem, no hard links, or not the file's owner
+        tmp.unlink(missing_ok=True)
+        shutil.copyfile(path, tmp)
+        os.chmod(tmp, 0o444)
+    else:
+        linked = tmp.stat()
+        if _identity(linked) != _identity(hashed):  # replaced since it was hashed
+            tmp.unlink()
+            raise SourceFileError(path.name, "changed while it was being archived: load it again")
     os.replace(tmp, target)
     return target
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _duplicate_key_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> int:
@@ -176,6 +202,9 @@ def _duplicate_key_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> 
         f"coalesce({quote_ident(k)}::varchar, '∅')" for k in spec.natural_key
     )
     where = "coalesce(_source_sheet || ' ', '') || 'row ' || _source_row_number"
+    # The repeated keys first (one aggregate), then the details of their rows only.
+    repeated = " and ".join(f"i.{quote_ident(k)} is not distinct from d.{quote_ident(k)}"
+                            for k in spec.natural_key)  # fmt: skip
     con.execute(
         f"""
         create or replace temp table _dup as
@@ -183,8 +212,10 @@ def _duplicate_key_rejects(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> 
             count(*) over (partition by {keys}) as n,
             string_agg({where}, ', ' order by _source_sheet, _source_row_number)
                 over (partition by {keys}) as rows_at
-        from _incoming
-        qualify n > 1
+        from _incoming as i
+        semi join (
+            select {keys} from _incoming group by {keys} having count(*) > 1
+        ) as d on {repeated}
         """
     )
     n = con.execute("select count(*) from _dup").fetchall()[0][0]
@@ -226,6 +257,7 @@ def ingest_file(
             name, f"is not a {spec.name} file name (expected a name like {spec.file_example})"
         )
     ensure_tables(con, spec)
+    hashed = path.stat()
     sha = file_sha256(path)
     previous = audit.previous_load(con, spec.name, sha)
     if previous is not None:
@@ -238,8 +270,8 @@ def ingest_file(
         )  # fmt: skip
     load_id = uuid.uuid4().hex
     con.execute("drop table if exists _incoming; drop table if exists _incoming_rejects")
-    size = path.stat().st_size
-    archived = _archive(path, archive_dir, spec.name, sha, path.suffix)
+    size = hashed.st_size
+    archived = _archive(path, archive_dir, spec.name, sha, hashed)
     started = dt.datetime.now(dt.UTC)
     manifest = audit.LoadRecord(
         load_id=load_id, source=spec.name, partition_key=slot.partition_key, slot=slot.slot,
@@ -425,23 +457,68 @@ class LandedFile:
     sha256: str
 
 
+def hash_cache(folder: Path) -> Path:
+    """The landing scan's hash cache of ``landing/<source>/``: ``landing/.<source>.sha256.json``
+    (beside the folder, hidden, so the folder holds only landed files)."""
+    return folder.parent / f".{folder.name}.sha256.json"
+
+
+# A hash is trusted only for a file last modified this long before it was hashed: a file
+# rewritten in place within the filesystem's timestamp resolution of its hashing (same
+# size) would otherwise keep its old hash ("racily clean", as git calls it).
+_SETTLED_NS = 2_000_000_000
+
+
 def scan_landing(spec: SourceSpec, folder: Path) -> list[LandedFile]:
     """The source's landed files (hidden and temporary names skipped), in load order:
-    by partition and slot, then oldest first, so a later file restates an earlier one."""
+    by partition and slot, then oldest first, so a later file restates an earlier one.
+
+    A file is hashed only when its (name, size, mtime in ns, inode) is not in the
+    folder's :func:`hash_cache` yet: a replaced file (a new inode, or another size or mtime) is
+    hashed again. Bytes changed in place under the same size and mtime (``touch -r``)
+    are not noticed; delete the cache file to hash everything again."""
     if not folder.is_dir():
         return []
     found = []
     for path in folder.iterdir():
         if not path.is_file() or path.name.startswith(".") or path.name.endswith(".tmp"):
             continue
-        found.append((path, spec.match(path.name)))
+        found.append((path, spec.match(path.name), path.stat()))
     found.sort(
         key=lambda item: (
             item[1] is None,
             item[1].partition_key if item[1] else "",
             item[1].slot if item[1] else "",
-            item[0].stat().st_mtime_ns,
+            item[2].st_mtime_ns,
             item[0].name,
         )
     )
-    return [LandedFile(path, slot, file_sha256(path)) for path, slot in found]
+    cache_path = hash_cache(folder)
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    fresh: dict[str, list] = {}
+    landed = []
+    for path, slot, stat in found:
+        key = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        entry = cache.get(path.name) if isinstance(cache, dict) else None
+        if (
+            isinstance(entry, list) and len(entry) == 5 and entry[:3] == key
+            and stat.st_mtime_ns < entry[4] - _SETTLED_NS
+        ):  # fmt: skip
+            sha = entry[3]
+        else:
+            hashed_at, sha = time.time_ns(), file_sha256(path)
+            entry = [*key, sha, hashed_at]
+        if _identity(path.stat()) == _identity(stat):  # not cached if it changed meanwhile
+            fresh[path.name] = entry
+        landed.append(LandedFile(path, slot, sha))
+    if fresh != cache:
+        tmp = cache_path.with_name(f"{cache_path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_text(json.dumps(fresh, indent=0, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, cache_path)
+        except OSError:  # a read-only landing folder: hash again next time
+            tmp.unlink(missing_ok=True)
+    return landed

@@ -22,14 +22,28 @@ class LandingError(ValueError):
 
 @dataclass
 class IngestPlan:
-    """Partitions with files not loaded yet, per source, as contiguous ranges."""
+    """Partitions with files not loaded yet, per source, in partition order."""
 
-    ranges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    partitions: dict[str, list[str]] = field(default_factory=dict)
+    ranges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # the same, as spans
     new_files: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not any(self.ranges.values())
+        return not any(self.partitions.values())
+
+    def spans(self) -> dict[str, str]:
+        """Per source with partitions to run, as text: ``2024-01``, ``2024-01..2024-03``,
+        or ``2015-01..2020-10 (23 partitions)`` when they are not contiguous."""
+        spans: dict[str, str] = {}
+        for name, keys in self.partitions.items():
+            if not keys:
+                continue
+            span = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
+            spans[name] = (
+                span if len(self.ranges[name]) <= 1 else f"{span} ({len(keys)} partitions)"
+            )
+        return spans
 
 
 def plan_ingest(
@@ -75,6 +89,7 @@ def plan_ingest(
             elif landed.sha256 not in loaded.get(name, set()):
                 keys.add(landed.slot.partition_key)
                 plan.new_files[name] = plan.new_files.get(name, 0) + 1
+        plan.partitions[name] = [key for key in ordered if key in keys]
         plan.ranges[name] = contiguous_ranges(ordered, keys)
     return plan
 

@@ -63,19 +63,35 @@ def classify(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
             i._source_sheet, i._source_row_number, {key_text} as key_value,
             i.extracted_at as incoming_at, r.extracted_at as loaded_at,
             r._source_file_name as loaded_file, {loaded_identity} as loaded_identity
-            {loaded_firsts},
+            {loaded_firsts}, r.rowid as _loaded_rowid,
             case
                 when r.extracted_at is null then 'new'
                 when {clash} then 'clash'
                 when i.extracted_at > r.extracted_at then 'newer'
                 when i.extracted_at < r.extracted_at then 'older'
-                when {same} then 'same'
-                else 'conflict'
+                else 'equal'
             end as verdict
         from _incoming as i
         left join {raw} as r on {on}
         """
     )
+    # Equal extraction times (rare) are compared column by column afterwards, fetching
+    # only those loaded rows (by rowid): the join above reads a few columns of the table,
+    # not all of them for every row.
+    if con.execute("select count(*) from _verdicts where verdict = 'equal'").fetchall()[0][0]:
+        con.execute(
+            f"""
+            update _verdicts as v
+            set verdict = case when {same} then 'same' else 'conflict' end
+            from _incoming as i, (
+                select rowid as _loaded_rowid, * from {raw}
+                where rowid in (select _loaded_rowid from _verdicts where verdict = 'equal')
+            ) as r
+            where v.verdict = 'equal' and v._source_row_number = i._source_row_number
+                and v._source_sheet is not distinct from i._source_sheet
+                and r._loaded_rowid = v._loaded_rowid
+            """
+        )
     label = " + ".join(spec.natural_key)
     con.execute(
         f"""

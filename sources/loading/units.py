@@ -75,6 +75,9 @@ class UnitResolver:
                 self._index[(r["level"], key, None)].append(version)
         self._districts = {k[1]: v for k, v in self._index.items() if k[0] == "district"}
         self._steps: dict[str, list[str]] = defaultdict(list)
+        # segments() by (level, name, district): a file repeats the same few hundred names,
+        # and so do the files after it, so each triple is resolved once per process.
+        self._segments: dict[tuple[str | None, str | None, str | None], list[dict]] = {}
         for r in crosswalk.to_pylist() if crosswalk is not None else []:
             if r["crosswalk_type"] == "step":
                 self._steps[r["old_admin_unit_id"]].append(r["new_admin_unit_id"])
@@ -133,7 +136,15 @@ class UnitResolver:
         return f"{last.name_vi} ended {last.valid_to}: since {since} {where}"
 
     def segments(self, level: str | None, name: str | None, district: str | None) -> list[dict]:
-        """Validity segments covering all dates: each has exactly one id or a reason."""
+        """Validity segments covering all dates: each has exactly one id or a reason
+        (memoised: the resolver's units do not change; callers must not modify them)."""
+        key = (level, name, district)
+        found = self._segments.get(key)
+        if found is None:
+            found = self._segments[key] = self._resolve(level, name, district)
+        return found
+
+    def _resolve(self, level: str | None, name: str | None, district: str | None) -> list[dict]:
         versions, reason = self.candidates(level, name, district)
         # Rows that name a district: after the reform there is none to name.
         names_district = level == "district" or (level == "commune" and bool(district))
@@ -268,13 +279,17 @@ def resolve_units(
     file column ``column``. Returns the new table's name."""
     out = f"{table}_units"
     sql = map_units_sql(con, table, level=level, name=name, district=district, on_date=on_date)
-    con.execute(f"create or replace temp table {out} as {sql}")
     con.execute(
         f"""
-        update {out} set _problems = list_append(_problems, {{
-            'c': {_literal(column)}, 'v': concat_ws(' / ', ({district or "null"})::varchar,
-            ({name})::varchar), 'r': unit_reject_reason}})
-        where unit_reject_reason is not null
+        create or replace temp table {out} as
+        select m.* replace (
+            case when m.unit_reject_reason is null then m._problems
+            else list_append(m._problems, {{
+                'c': {_literal(column)}, 'v': concat_ws(' / ', ({district or "null"})::varchar,
+                ({name})::varchar), 'r': m.unit_reject_reason}})
+            end as _problems
+        )
+        from ({sql}) as m
         """
     )
     return out

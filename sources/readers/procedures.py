@@ -235,13 +235,14 @@ def _timestamp(column: str, name: str, kind: str, *, required: bool) -> Field:
 def _level() -> Field:
     src = quote_ident("cap_thuc_hien")
     cases = " ".join(f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in LEVELS.items())
-    parse = f"case lower(trim(nfc_normalize({src}))) {cases} end"
+    parse = f"case lower(trim({src})) {cases} end"
     return Field(
         "desk_level",
         parse,
         ok=f"({parse}) is not null",
         column="cap_thuc_hien",
         reason="'unknown level (expected Cấp tỉnh, Cấp huyện or Cấp xã)'",
+        nfc=("cap_thuc_hien",),
     )
 
 
@@ -450,7 +451,9 @@ def read(ctx: ReadContext) -> ReadResult:
         raise SourceFileError(ctx.file_name, f"unsupported suffix {suffix!r} (.csv or .jsonl)")
     timings = {"stage": time.perf_counter() - clock}
     clock = time.perf_counter()
-    parsed, _ = parse_rows(ctx.con, _TEXT_TABLE, fields(kind, stamp), checks=checks(ctx.slot))
+    parsed, _ = parse_rows(
+        ctx.con, _TEXT_TABLE, fields(kind, stamp), checks=checks(ctx.slot), keep_text=False
+    )
     timings["parse"] = time.perf_counter() - clock
     clock = time.perf_counter()
     # A commune centre is matched by its commune's name, within its district when one is

@@ -38,5 +38,6 @@ def save_reproducibly(workbook: Workbook, path: Path) -> Path:
                 data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
             dst.writestr(fixed, data)
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # a new file: a loaded one is its archive entry's inode
     path.write_bytes(out.getvalue())
     return path

@@ -396,6 +396,7 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: list[list]) -> Path:
     writer.writerow(header)
     writer.writerows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # a new file: a loaded one is its archive entry's inode
     path.write_bytes(buffer.getvalue().encode("utf-8"))
     return path
 

@@ -14,7 +14,8 @@ landing order with :func:`sources.loading.ingest.ingest_file` (dossiers are merg
 time: later states replace earlier ones) and prints, per file and in total, rows/s, the
 time spent inside the reader (stage = read_csv into a text table, parse, units) and in
 the framework after it (materialising ``_incoming``, duplicate keys, the latest-state
-merge), the process's current RSS and its peak RSS (``resource.getrusage``).
+merge), the process's current RSS and its peak RSS (``resource.getrusage``), and the CPU
+time of the loads (all threads: on a shared machine wall time counts the others' work).
 ``--format jsonl`` first converts each month to the fetcher's JSON lines format (with
 DuckDB) and loads those instead.
 """
@@ -152,6 +153,7 @@ def main() -> int:
     )
     total_rows = 0
     total_secs = 0.0
+    cpu_started = time.process_time()
     sums = {"stage": 0.0, "parse": 0.0, "units": 0.0, "ingest": 0.0}
     for path in files:
         t = time.perf_counter()
@@ -180,6 +182,9 @@ def main() -> int:
         f"{total_rows / total_secs:.0f} rows/s; peak RSS {peak_rss_mb():.0f} MB; "
         f"database {db.stat().st_size / 2**20:.0f} MB"
     )
+    # CPU time of all threads: on a shared machine, wall time also counts the others' work.
+    cpu = time.process_time() - cpu_started
+    print(f"cpu: {cpu:.1f} s (all threads) = {total_rows / cpu:.0f} rows per cpu-second")
     print(
         "time split: " + ", ".join(f"{k} {v:.1f} s ({v / total_secs:.0%})" for k, v in sums.items())
     )

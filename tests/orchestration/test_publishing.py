@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,16 +11,33 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publishing import current_version, publish, rollback, versions
-from orchestration.settings import EgovError
+from orchestration.publishing import AlreadyCurrent, current_version, rollback, versions
+from orchestration.publishing import publish as publish_version
+from orchestration.settings import REPO_ROOT, EgovError
 from sources.loading import audit
+
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+
+
+def publish(build: Path, published: Path, run_id: str, **kwargs):
+    return publish_version(build, published, run_id, dbt_project_dir=DBT_PROJECT, **kwargs)
 
 
 def _build(path: Path, value: int) -> Path:
+    """A build database whose marts hold ``value``, built from a load of its own (the
+    inputs of each value differ, as a new landed file makes them)."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
         con.execute("create or replace table marts.fct_things as select ? as value", [value])
         audit.migrate(con)  # check_results (published) and load_manifest (not published)
+        now = dt.datetime.now(dt.UTC)
+        load = audit.LoadRecord(
+            load_id=f"load-{value}", source="governance_indices", partition_key="2024",
+            slot="2024", file_name=f"things_{value}.csv", sha256=f"sha-{value}", bytes=1,
+            archive_path="", started_at=now, finished_at=now, status="loaded",
+        )  # fmt: skip
+        audit.supersede_slot(con, load.source, load.slot, load.load_id)
+        audit.record_load(con, load)
     return path
 
 
@@ -101,3 +120,22 @@ def test_only_the_newest_versions_are_kept(tmp_path: Path) -> None:
     kept = versions(published)
     assert len(kept) == 3 and current_version(published) == kept[-1]
     assert _read(kept[0] / "warehouse.duckdb") == 2
+
+
+def test_the_same_inputs_again_publish_nothing_unless_forced(tmp_path: Path) -> None:
+    """A build from the same loads and dbt project as the current version writes no new
+    version and names the current one; forced, it publishes a new one."""
+    build = _build(tmp_path / "build.duckdb", 1)
+    published = tmp_path / "published"
+    first = publish(build, published, "run-one")
+    meta = json.loads((first.version_dir / "version.json").read_text())
+    assert set(meta["inputs"]) == {"loads", "dbt_project", "reference_tables", "tools",
+                                   "fingerprint"}  # fmt: skip
+
+    with pytest.raises(AlreadyCurrent, match=f"published version {first.version} is current"):
+        publish(build, published, "run-two")
+    assert versions(published) == [first.version_dir]
+
+    forced = publish(build, published, "run-three", force=True)
+    assert versions(published) == [first.version_dir, forced.version_dir]
+    assert current_version(published) == forced.version_dir

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from quality.frames import partition_frame, whole_table_checks
+from quality.batch import batch_suite
+from quality.frames import (
+    partition_frame,
+    partition_row_counts,
+    suspect_frame,
+    whole_table_checks,
+)
 from quality.raw_suites import RAW_SUITES
 from quality.rules import Suite, SuiteError, not_null
 from quality.runner import SuiteResult
@@ -33,7 +39,7 @@ def procedures_file(sample_dir: Path, month: str = MONTH) -> Path:
 def validate(session, wh: Warehouse, suite: Suite, key: str | None = MONTH) -> SuiteResult:
     keys = [key] if key else None
     frame = partition_frame(wh.con, suite.table, suite.partition_column, keys)
-    facts = whole_table_checks(wh.con, suite, partition_key=key)
+    facts = whole_table_checks(wh.con, suite, partition_keys=keys)
     return session.validate(suite, frame, facts=facts, partition=key)
 
 
@@ -77,7 +83,7 @@ def test_data_docs_of_earlier_runs_are_kept_and_indexed(warehouse, sample_dir, t
     pages = []
     for month in (PREVIOUS, MONTH):  # two runs, each with its own GX context
         frame = partition_frame(warehouse.con, suite.table, suite.partition_column, [month])
-        facts = whole_table_checks(warehouse.con, suite, partition_key=month)
+        facts = whole_table_checks(warehouse.con, suite, partition_keys=[month])
         pages.append(
             validate_frame(suite, frame, data_docs_dir=docs, facts=facts, partition=month).data_docs
         )
@@ -230,7 +236,7 @@ def test_expectation_that_cannot_be_computed_raises_never_passes(
     suite = RAW_SUITES["raw_disbursement"]
     broken = dataclasses.replace(suite, rules=(*suite.rules, between("project_name", 0, 10)))
     frame = partition_frame(warehouse.con, suite.table, suite.partition_column, [MONTH])
-    facts = whole_table_checks(warehouse.con, suite, partition_key=MONTH)
+    facts = whole_table_checks(warehouse.con, suite, partition_keys=[MONTH])
 
     with pytest.raises(SuiteError, match=r"expect_column_values_to_be_between\(project_name\)"):
         validate_frame(broken, frame, data_docs_dir=data_docs_dir, facts=facts, partition=MONTH)
@@ -240,3 +246,95 @@ def test_suite_on_a_missing_table_raises(warehouse, gx_session):
     suite = RAW_SUITES["raw_disbursement"]
     with pytest.raises(SuiteError, match="raw.disbursement does not exist"):
         validate(gx_session, warehouse, suite)
+
+
+def test_partitions_validated_together_keep_their_own_outcomes(
+    warehouse, sample_dir, gx_session, tmp_path
+):
+    """What the pipeline runs (DuckDB screens the rows, one GX validation of three
+    partitions) gives each partition the outcomes the suite's own rules give it when all
+    its rows are validated alone: every kind of row rule (a range, a range with run-time
+    parameters, a pattern, a null, a pair order, a pair equality, a duplicated key) fails
+    only the partition it is in, naming it."""
+    months = ["2024-04", PREVIOUS, MONTH]
+    bad_project: list[str] = []
+
+    def break_first_row(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+        amount = next(i for i, h in enumerate(header) if h.startswith("Giải ngân trong kỳ"))
+        rows[0][amount] = "-5.000,0"
+        bad_project.append(rows[0][0])
+        return rows
+
+    for month in months[:2]:
+        assert warehouse.load("disbursement", disbursement_file(sample_dir, month)).status == (
+            "loaded"
+        )
+    edited = edit_csv(
+        disbursement_file(sample_dir),
+        tmp_path / "landing" / disbursement_file(sample_dir).name,
+        break_first_row,
+        delimiter=";",
+    )
+    assert warehouse.load("disbursement", edited).status == "loaded"
+    warehouse.con.execute(
+        "update raw.disbursement set as_of_date = date '2024-05-31' "
+        "where _partition_key = ? and project_code = ?",
+        [MONTH, bad_project[0]],
+    )
+    # one row per other kind of rule, in the earlier months: a pattern, a null, a pair
+    # order (warn), a duplicated key, a pair equality
+    first, second = warehouse.con.execute(
+        "select project_code from raw.disbursement where _partition_key = ? "
+        "order by project_code limit 2",
+        [PREVIOUS],
+    ).fetchall()
+    for sql, params in (
+        ("set admin_unit_id = '01-X' where project_code = ?", [first[0]]),
+        ("set plan_ttg_bn_vnd = null where project_code = ?", [second[0]]),
+        ("set disbursed_cumulative_bn_vnd = -1 where project_code = ?", [second[0]]),
+    ):
+        warehouse.con.execute(
+            f"update raw.disbursement {sql} and _partition_key = ?", [*params, PREVIOUS]
+        )
+    warehouse.con.execute(
+        "update raw.disbursement set project_code = ?, report_month = '2024-03' "
+        "where _partition_key = '2024-04' and project_code = ?",
+        [first[0], second[0]],
+    )
+    suite = RAW_SUITES["raw_disbursement"]
+    counts = partition_row_counts(warehouse.con, suite.table, suite.partition_column, months)
+    # what the pipeline does: DuckDB picks the rows that could break a rule, GX judges them
+    frame, screened = suspect_frame(warehouse.con, batch_suite(suite, months), months)
+    facts = whole_table_checks(warehouse.con, suite, partition_keys=months)
+
+    together = gx_session.validate_partitions(
+        suite, frame, facts=facts, partitions=months, row_counts=counts
+    )
+    alone = [validate(gx_session, warehouse, suite, month) for month in months]
+
+    assert screened and 0 < len(frame) < sum(counts.values())
+    assert [r.partition for r in together] == months
+    for joint, single in zip(together, alone, strict=True):
+        assert joint.rows == single.rows > 0
+        assert sorted((o.frame, o.expectation, o.outcome, o.failures) for o in joint.outcomes) == (
+            sorted((o.frame, o.expectation, o.outcome, o.failures) for o in single.outcomes)
+        )
+    assert [r.success for r in together] == [False, False, False]
+    assert set(errors(together[0])) == {
+        "expect_compound_columns_to_be_unique(plan_year, project_code)",
+        "expect_column_pair_values_to_be_equal(report_month, _partition_key)",
+    }
+    assert set(errors(together[1])) == {
+        "expect_column_values_to_match_regex(admin_unit_id)",
+        "expect_column_values_to_not_be_null(plan_ttg_bn_vnd)",
+        "expect_column_values_to_be_between(disbursed_cumulative_bn_vnd)",
+    }
+    failed = errors(together[-1])
+    assert set(failed) == {
+        "expect_column_values_to_be_between(disbursed_in_period_bn_vnd)",
+        "expect_column_values_to_be_between(as_of_date)",
+    }
+    assert all(bad_project[0] in seen and "1 of" in seen for seen in failed.values())
+    assert all(
+        line.startswith(f"raw.disbursement {MONTH}:") for line in together[-1].failure_lines()
+    )

@@ -39,6 +39,7 @@ def _lines(path: Path) -> list[str]:
 def _write(tmp_path: Path, lines: list[str], name: str = MONTH) -> Path:
     target = tmp_path / "edited" / name
     target.parent.mkdir(exist_ok=True)
+    target.unlink(missing_ok=True)  # a new file: a loaded one is its archive entry's inode
     target.write_text("\ufeff" + "".join(lines), encoding="utf-8")
     return target
 

@@ -86,6 +86,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
+    path.unlink(missing_ok=True)  # a new file: a loaded one is its archive entry's inode
     path.write_text(out.getvalue(), encoding="utf-8", newline="")
     return path
 

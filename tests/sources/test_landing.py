@@ -35,11 +35,13 @@ def _plan(landing: Path, loaded: set[str], **kwargs):
     return plan_ingest([SPEC], landing, {SPEC.name: MONTHS}, {SPEC.name: loaded}, **kwargs)
 
 
-def test_new_files_become_contiguous_ranges_and_loaded_ones_are_left_out(tmp_path: Path) -> None:
+def test_new_files_become_partitions_and_loaded_ones_are_left_out(tmp_path: Path) -> None:
     paths = _land(tmp_path, "2024-01", "2024-02", "2024-03", "2024-05")
     plan = _plan(tmp_path, {file_sha256(paths[1])})
+    assert plan.partitions == {SPEC.name: ["2024-01", "2024-03", "2024-05"]}
     assert plan.ranges == {SPEC.name: [("2024-01", "2024-01"), ("2024-03", "2024-03"),
                                        ("2024-05", "2024-05")]}  # fmt: skip
+    assert plan.spans() == {SPEC.name: "2024-01..2024-05 (3 partitions)"}
     assert plan.new_files == {SPEC.name: len(paths) - 1}
     everything = _plan(tmp_path, {file_sha256(p) for p in paths})
     assert everything.empty
@@ -48,6 +50,7 @@ def test_new_files_become_contiguous_ranges_and_loaded_ones_are_left_out(tmp_pat
 def test_a_window_reruns_every_landed_partition_in_it(tmp_path: Path) -> None:
     paths = _land(tmp_path, "2024-01", "2024-02", "2024-03", "2024-05")
     plan = _plan(tmp_path, {file_sha256(p) for p in paths}, window=("2024-02", "2024-05"))
+    assert plan.partitions == {SPEC.name: ["2024-02", "2024-03", "2024-05"]}
     assert plan.ranges == {SPEC.name: [("2024-02", "2024-03"), ("2024-05", "2024-05")]}
     assert plan.new_files == {}
 

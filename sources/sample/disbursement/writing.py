@@ -58,6 +58,7 @@ def _write_report(path: Path, parts: list[tuple[_Year, int]], month: tuple[int, 
     for y, t in sorted(parts, key=lambda part: part[0].year):
         writer.writerows(_rows(y, t, current))
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # a new file: a loaded one is its archive entry's inode
     path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
     return path
 
