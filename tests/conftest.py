@@ -101,6 +101,13 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files marked ``slow`` (the whole pipeline, minutes each) first, so that with
+    pytest-xdist (``-n 2 --dist loadfile``) they start at once, one per worker, while the
+    other worker goes through the quick files."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @dataclass(frozen=True)
 class BuiltSample:
     """A data dir after `egov run` on a fresh checkout, and what that run printed."""

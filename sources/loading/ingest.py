@@ -457,6 +457,22 @@ class LandedFile:
     sha256: str
 
 
+class EditedInPlace(ValueError):
+    """A loaded file was rewritten in place (as root, through its read-only mode): the
+    landed name and its archive entry are one inode, so the archived bytes changed too."""
+
+    def __init__(self, path: Path, source: str, sha: str) -> None:
+        super().__init__(
+            f"{path} was changed in place after it was loaded; it is the same file on disk "
+            f"as its archive entry archive/{source}/{sha}{path.suffix.lower()}, whose bytes "
+            "changed with it (the load manifest keeps the original sha256, the rows loaded "
+            "from it are in raw.* and their history). Land corrections as a new file "
+            f"(copy to a temporary name, then rename over {path.name}); to go on with this "
+            f"one, give it a file of its own: cp {path.name} {path.name}.new && "
+            f"mv {path.name}.new {path.name}"
+        )
+
+
 def hash_cache(folder: Path) -> Path:
     """The landing scan's hash cache of ``landing/<source>/``: ``landing/.<source>.sha256.json``
     (beside the folder, hidden, so the folder holds only landed files)."""
@@ -476,7 +492,9 @@ def scan_landing(spec: SourceSpec, folder: Path) -> list[LandedFile]:
     A file is hashed only when its (name, size, mtime in ns, inode) is not in the
     folder's :func:`hash_cache` yet: a replaced file (a new inode, or another size or mtime) is
     hashed again. Bytes changed in place under the same size and mtime (``touch -r``)
-    are not noticed; delete the cache file to hash everything again."""
+    are not noticed; delete the cache file to hash everything again. A loaded file
+    rewritten in place (same inode, another size or mtime, still linked to its archive
+    entry) raises :class:`EditedInPlace`: its archived bytes changed with it."""
     if not folder.is_dir():
         return []
     found = []
@@ -503,6 +521,11 @@ def scan_landing(spec: SourceSpec, folder: Path) -> list[LandedFile]:
     for path, slot, stat in found:
         key = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
         entry = cache.get(path.name) if isinstance(cache, dict) else None
+        if (
+            isinstance(entry, list) and len(entry) == 5 and entry[2] == stat.st_ino
+            and entry[:2] != key[:2] and stat.st_nlink > 1
+        ):  # fmt: skip
+            raise EditedInPlace(path, spec.name, entry[3])
         if (
             isinstance(entry, list) and len(entry) == 5 and entry[:3] == key
             and stat.st_mtime_ns < entry[4] - _SETTLED_NS

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sources.loading.ingest import scan_landing
+from sources.loading.ingest import EditedInPlace, scan_landing
 from sources.loading.spec import SourceSpec
 
 
@@ -72,7 +72,11 @@ def plan_ingest(
         ordered = partition_keys[name]
         valid = set(ordered)
         keys: set[str] = set()
-        for landed in scan_landing(spec, landing_dir / name):
+        try:
+            landed_files = scan_landing(spec, landing_dir / name)
+        except EditedInPlace as exc:
+            raise LandingError(str(exc)) from None
+        for landed in landed_files:
             if landed.slot is None:
                 raise LandingError(
                     f"{landed.path} is not a {name} file name (expected a name like "

@@ -203,7 +203,10 @@ def test_one_ingest_run_loads_exactly_the_tagged_partitions(data_dir, disburseme
         PARTITIONS_TAG: f"{MONTHS[0]},{MONTHS[2]}",
     }
     restated = settings.landing("disbursement") / f"giai_ngan_{MONTHS[1]}.csv"
-    restated.write_bytes(restated.read_bytes() + b"\r\n")  # inside the range, not tagged
+    # inside the range, not tagged: a corrected file landed as a new file (write, rename)
+    corrected = restated.with_name(f".{restated.name}.tmp")
+    corrected.write_bytes(restated.read_bytes() + b"\r\n")
+    corrected.replace(restated)
 
     result = defs.resolve_job_def(ingest_job_name("disbursement")).execute_in_process(
         instance=dg.DagsterInstance.ephemeral(),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.loading.ingest import file_sha256, hash_cache, scan_landing
+from sources.loading.ingest import EditedInPlace, file_sha256, hash_cache, scan_landing
 from sources.readers.governance_indices import SPEC
 from sources.sample import governance_indices as sample
 
@@ -196,3 +196,25 @@ def test_a_file_rewritten_in_place_just_after_its_hashing_is_hashed_again(tmp_pa
     _rewrite_in_place(landed, corrected(files[NAME], tmp_path).read_bytes(), mtime)
     after = scan_landing(SPEC, landed.parent)[0].sha256
     assert after == file_sha256(landed) != before
+
+
+def test_a_loaded_file_rewritten_in_place_is_named_not_loaded(warehouse, tmp_path, files):
+    """As root the read-only mode does not stop an in-place write, which changes the
+    archived bytes too: the next scan names the file and the archive entry, and says how
+    to land a correction; a correction landed as a new file goes through."""
+    landed = land(tmp_path, files[NAME])
+    first = warehouse.load(SPEC, landed)
+    assert [f.sha256 for f in scan_landing(SPEC, landed.parent)] == [first.sha256]
+    if os.geteuid() == 0:  # root: the write goes through to the archive entry
+        with landed.open("a", encoding="utf-8") as out:
+            out.write("\n")
+        with pytest.raises(EditedInPlace) as raised:
+            scan_landing(SPEC, landed.parent)
+        message = str(raised.value)
+        assert str(landed) in message and f"archive/{SPEC.name}/{first.sha256}" in message
+        assert "changed in place" in message and "mv " in message
+    tmp = landed.with_name(f"{landed.name}.new")
+    shutil.copyfile(corrected(files[NAME], tmp_path), tmp)
+    os.replace(tmp, landed)
+    (rescanned,) = scan_landing(SPEC, landed.parent)
+    assert rescanned.sha256 == file_sha256(landed) != first.sha256
