@@ -47,7 +47,7 @@ run: install ## install, then run the main job on what is in landing/ (the sampl
 test: install lint ## install, lint, run the test suite
 	$(BIN)/pytest
 
-bench: install ## speed benchmark P1-P3 + 10 M dossiers (long; BENCH_ARGS="--only p1,p3")
+bench: install ## speed benchmark P1-P3 + ~14.7 M dossiers (long, ~15 min; BENCH_ARGS="--only p1,p3")
 	$(BIN)/python tests/benchmarks/bench.py $(BENCH_ARGS)
 
 lint: install ## ruff (format check + lint) and sqlfluff

@@ -2,12 +2,14 @@
 
 A :class:`GxSession` holds one ephemeral GX context (a pandas datasource, one dataframe
 asset and whole-dataframe batch definition per suite and frame) for a series of
-validations, such as the partitions of one run; :func:`validate_frame` is the one-off
-form. Each validation builds its GX Data Docs pages into ``data_docs_dir`` (a filesystem
-site, one page per validated frame and partition, kept across runs; ``index.html``
-lists them); if GX cannot build them, a small HTML report of the outcomes is written
-instead and the result says so. GX is imported lazily, when a session starts: the import
-costs ~9 s.
+validations; :meth:`GxSession.validate_partitions` validates several partitions in one
+GX validation per frame and returns one result per partition (what the pipeline runs,
+:mod:`quality.batch`), :meth:`GxSession.validate` one partition or table with the rules
+as the suite states them, :func:`validate_frame` is its one-off form. Each validation
+builds its GX Data Docs pages into ``data_docs_dir`` (a filesystem site, one page per
+validated frame and batch, kept across runs; ``index.html`` lists them); if GX cannot
+build them, a small HTML report of the outcomes is written instead and the result says so.
+GX is imported lazily, when a session starts: the import costs ~9 s.
 
 Only failures of ``error`` rules make a suite fail; ``warn`` failures are reported. A
 suite that cannot run (a rule naming a column its frame lacks, a frame or run-time
@@ -123,8 +125,8 @@ def _page(url: str | None) -> Path | None:
 
 class GxSession:
     """One ephemeral GX context for a series of validations: each (suite, frame) gets its
-    GX suite and validation definition once; every :meth:`validate` runs them on new
-    frames (one partition after another) and builds the Data Docs pages of that run.
+    GX suite and validation definition once; every validation runs them on new frames
+    (a batch of partitions, or one) and builds the Data Docs pages of that run.
 
     GX is imported when the session is created.
     """

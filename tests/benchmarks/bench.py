@@ -2,7 +2,7 @@
 
 Not collected by pytest (the name does not match ``test_*.py``). Run from the repo root:
 
-    make bench                                   # P1, P3, P2 at scale 139 (~10 M dossiers)
+    make bench                                   # P1, P3, P2 at scale 139 (~14.7 M dossiers)
     make bench BENCH_ARGS="--only p1,p3"         # the sample scenarios only
     .venv/bin/python tests/benchmarks/bench.py --only p2 --scale 2
 

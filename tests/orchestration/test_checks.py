@@ -11,36 +11,15 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from orchestration.jobs import range_tags
 from orchestration.resources import SettingsResource
-from orchestration.settings import load_settings, prepare_data_dir
+from orchestration.settings import load_settings
 from sources.loading import audit
 from sources.loading.registry import SOURCE_NAMES
-from sources.sample import disbursement as disbursement_sample
 from tests.conftest import edit_csv
 
 MONTHS = ("2024-05", "2024-06")
-
-
-@pytest.fixture(scope="module")
-def disbursement_files(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample")
-    disbursement_sample.write(out, 2025, 1.0)
-    return out / "disbursement"
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh data dir; the tests hand its settings to Dagster as the ``egov_settings``
-    resource (the code location may have been imported for another data dir)."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    monkeypatch.setenv("EGOV_DATA_DIR", str(folder))
-    monkeypatch.setenv("DAGSTER_HOME", str(folder / "dagster_home"))
-    prepare_data_dir(load_settings())
-    return folder
 
 
 def test_raw_checks_are_blocking_and_the_marts_are_checked_by_dbt_tests_only():

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from orchestration.assets.dbt import DOCS_FILES, DOCS_STAMP, docs_current
 from orchestration.automation import pipeline_run_requests
@@ -26,31 +25,11 @@ from orchestration.jobs import (
 )
 from orchestration.publishing import dbt_project_hash, inputs_fingerprint, publish, versions
 from orchestration.resources import SettingsResource
-from orchestration.settings import REPO_ROOT, Settings, load_settings, prepare_data_dir
+from orchestration.settings import REPO_ROOT, Settings, load_settings
 from sources.loading.ingest import ingest_file
 from sources.loading.registry import specs
-from sources.sample import disbursement as disbursement_sample
 
 MONTHS = ("2024-05", "2024-06", "2024-07")
-
-
-@pytest.fixture(scope="module")
-def disbursement_files(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample")
-    disbursement_sample.write(out, 2025, 1.0)
-    return out / "disbursement"
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh data dir; its settings go to Dagster as the ``egov_settings`` resource (the
-    code location may have been imported for another data dir)."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    monkeypatch.setenv("EGOV_DATA_DIR", str(folder))
-    monkeypatch.setenv("DAGSTER_HOME", str(folder / "dagster_home"))
-    prepare_data_dir(load_settings())
-    return folder
 
 
 def _land(settings: Settings, files: Path, *months: str) -> None:

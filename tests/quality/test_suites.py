@@ -43,6 +43,27 @@ def validate(session, wh: Warehouse, suite: Suite, key: str | None = MONTH) -> S
     return session.validate(suite, frame, facts=facts, partition=key)
 
 
+def load_negative_disbursement(warehouse: Warehouse, sample_dir: Path, tmp_path: Path) -> str:
+    """Load MONTH's sample report with its first project's disbursement in the period made
+    negative (-5 bn VND); return that project's code."""
+    bad_project: list[str] = []
+
+    def negate_first_in_period(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+        col = next(i for i, h in enumerate(header) if h.startswith("Giải ngân trong kỳ"))
+        rows[0][col] = "-5.000,0"  # triệu đồng: -5 bn VND
+        bad_project.append(rows[0][0])
+        return rows
+
+    path = edit_csv(
+        disbursement_file(sample_dir),
+        tmp_path / "landing" / disbursement_file(sample_dir).name,
+        negate_first_in_period,
+        delimiter=";",
+    )
+    assert warehouse.load("disbursement", path).status == "loaded"
+    return bad_project[0]
+
+
 def errors(result: SuiteResult) -> dict[str, str]:
     """Failed error-severity expectations: label -> what GX observed."""
     return {o.expectation: o.observed for o in result.failed if o.outcome == "fail"}
@@ -96,21 +117,7 @@ def test_data_docs_of_earlier_runs_are_kept_and_indexed(warehouse, sample_dir, t
 def test_negative_disbursement_fails_naming_expectation_column_and_project(
     warehouse, sample_dir, gx_session, tmp_path
 ):
-    bad_project: list[str] = []
-
-    def negate_first_in_period(header: list[str], rows: list[list[str]]) -> list[list[str]]:
-        col = next(i for i, h in enumerate(header) if h.startswith("Giải ngân trong kỳ"))
-        rows[0][col] = "-5.000,0"  # triệu đồng: -5 bn VND
-        bad_project.append(rows[0][0])
-        return rows
-
-    path = edit_csv(
-        disbursement_file(sample_dir),
-        tmp_path / "landing" / disbursement_file(sample_dir).name,
-        negate_first_in_period,
-        delimiter=";",
-    )
-    assert warehouse.load("disbursement", path).status == "loaded"
+    bad_project = load_negative_disbursement(warehouse, sample_dir, tmp_path)
 
     result = validate(gx_session, warehouse, RAW_SUITES["raw_disbursement"])
 
@@ -118,7 +125,7 @@ def test_negative_disbursement_fails_naming_expectation_column_and_project(
     failed = errors(result)
     label = "expect_column_values_to_be_between(disbursed_in_period_bn_vnd)"
     assert list(failed) == [label]
-    assert "1 of" in failed[label] and "-5.0" in failed[label] and bad_project[0] in failed[label]
+    assert "1 of" in failed[label] and "-5.0" in failed[label] and bad_project in failed[label]
     assert result.failure_lines() == [
         f"raw.disbursement {MONTH}: {label} fail (error): {failed[label]}"
     ]
@@ -257,29 +264,15 @@ def test_partitions_validated_together_keep_their_own_outcomes(
     parameters, a pattern, a null, a pair order, a pair equality, a duplicated key) fails
     only the partition it is in, naming it."""
     months = ["2024-04", PREVIOUS, MONTH]
-    bad_project: list[str] = []
-
-    def break_first_row(header: list[str], rows: list[list[str]]) -> list[list[str]]:
-        amount = next(i for i, h in enumerate(header) if h.startswith("Giải ngân trong kỳ"))
-        rows[0][amount] = "-5.000,0"
-        bad_project.append(rows[0][0])
-        return rows
-
     for month in months[:2]:
         assert warehouse.load("disbursement", disbursement_file(sample_dir, month)).status == (
             "loaded"
         )
-    edited = edit_csv(
-        disbursement_file(sample_dir),
-        tmp_path / "landing" / disbursement_file(sample_dir).name,
-        break_first_row,
-        delimiter=";",
-    )
-    assert warehouse.load("disbursement", edited).status == "loaded"
+    bad_project = load_negative_disbursement(warehouse, sample_dir, tmp_path)
     warehouse.con.execute(
         "update raw.disbursement set as_of_date = date '2024-05-31' "
         "where _partition_key = ? and project_code = ?",
-        [MONTH, bad_project[0]],
+        [MONTH, bad_project],
     )
     # one row per other kind of rule, in the earlier months: a pattern, a null, a pair
     # order (warn), a duplicated key, a pair equality
@@ -334,7 +327,7 @@ def test_partitions_validated_together_keep_their_own_outcomes(
         "expect_column_values_to_be_between(disbursed_in_period_bn_vnd)",
         "expect_column_values_to_be_between(as_of_date)",
     }
-    assert all(bad_project[0] in seen and "1 of" in seen for seen in failed.values())
+    assert all(bad_project in seen and "1 of" in seen for seen in failed.values())
     assert all(
         line.startswith(f"raw.disbursement {MONTH}:") for line in together[-1].failure_lines()
     )
