@@ -76,13 +76,6 @@ def suspect_frame(
     return _to_frame(arrow), True
 
 
-def loaded_partitions(
-    con: duckdb.DuckDBPyConnection, table: str, partition_column: str, keys: Sequence[str] | None
-) -> list[str]:
-    """Partitions of ``keys`` (every partition when None) that hold rows, in order."""
-    return list(partition_row_counts(con, table, partition_column, keys))
-
-
 def partition_row_counts(
     con: duckdb.DuckDBPyConnection, table: str, partition_column: str, keys: Sequence[str] | None
 ) -> dict[str, int]:

@@ -229,7 +229,8 @@ class GxSession:
             )
             for frame_name, rule, success, res in results
         ]
-        return self._result(suite, partition, len(frame), outcomes, pages, note, started)
+        seconds = time.monotonic() - started
+        return self._result(suite, partition, len(frame), outcomes, pages, note, seconds)
 
     def validate_partitions(
         self,
@@ -266,7 +267,7 @@ class GxSession:
                 split[key],
                 pages,
                 note,
-                time.monotonic() - seconds,
+                seconds,
             )
             for key in partitions
         ]
@@ -337,7 +338,7 @@ class GxSession:
         outcomes: list[ExpectationOutcome],
         pages: dict[str, Path],
         note: str,
-        started: float,
+        seconds: float,
     ) -> SuiteResult:
         result = SuiteResult(
             suite=suite.name,
@@ -348,7 +349,7 @@ class GxSession:
             data_docs=pages.get(ROWS) or next(iter(pages.values()), None),
             data_docs_pages=pages,
             data_docs_note=note,
-            seconds=time.monotonic() - started,
+            seconds=seconds,
         )
         if note:
             result = dataclasses.replace(
